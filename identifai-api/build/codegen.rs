@@ -1,0 +1,323 @@
+//! The pipeline: YAML → overlay → prepare → progenitor + multipart → Rust.
+
+use std::path::Path;
+
+use proc_macro2::TokenStream;
+use serde_json::Value;
+
+use quote::{ToTokens, quote};
+
+use crate::enums;
+use crate::multipart;
+use crate::overlay;
+use crate::prepare::{self, OpenEnum};
+
+pub struct Report {
+    pub warnings: Vec<String>,
+}
+
+/// The generated sources.
+pub struct Generated {
+    pub client: String,
+    pub mock: String,
+    pub warnings: Vec<String>,
+}
+
+pub fn load_yaml(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_norway::from_str(&text).map_err(|e| format!("{} is not valid YAML: {e}", path.display()))
+}
+
+pub fn generate_files(spec: &Path, overlay: &Path, out_dir: &Path) -> Result<Report, String> {
+    let generated = generate(&load_yaml(spec)?, &load_yaml(overlay)?)?;
+    write(&out_dir.join("client.rs"), &generated.client)?;
+    write(&out_dir.join("mock.rs"), &generated.mock)?;
+    Ok(Report {
+        warnings: generated.warnings,
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Generates the client and the mocks from a spec and an overlay.
+pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> {
+    let mut doc = spec.clone();
+    let applied = overlay::apply(&mut doc, overlay_doc)?;
+    let warnings = applied
+        .iter()
+        .filter(|a| a.matched == 0)
+        .map(|a| {
+            format!(
+                "overlay action {} (`{}`) matches nothing in the spec; `cargo xtask check` will fail",
+                a.index, a.target
+            )
+        })
+        .collect();
+
+    let prepared = prepare::prepare(doc)?;
+    let mut progenitor_doc = prepared.progenitor_doc;
+    let multipart_ops = multipart::analyze(&prepared.multipart_ops, &mut progenitor_doc)?;
+
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(progenitor_doc.clone())
+        .map_err(|e| format!("the prepared spec is not OpenAPI 3.0 as progenitor reads it: {e}"))?;
+
+    let settings = settings(&prepared.open_enums);
+    let client_tokens = run_progenitor(&progenitor_doc, &openapi, &settings, false)?;
+    let mock_tokens = run_progenitor(&progenitor_doc, &openapi, &settings, true)?;
+
+    let client = merge_client(client_tokens, &multipart_ops, &prepared.open_enums)?;
+    let mock = merge_mock(mock_tokens, &multipart_ops)?;
+    Ok(Generated {
+        client: render(client, "client")?,
+        mock: render(mock, "mock")?,
+        warnings,
+    })
+}
+
+fn settings(open_enums: &[OpenEnum]) -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::new();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_derive("PartialEq")
+        .with_inner_type(quote! { crate::config::Transport });
+    for open in open_enums {
+        settings.with_replacement(
+            &open.name,
+            format!("crate::types::{}", open.name),
+            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
+        );
+    }
+    settings
+}
+
+/// Runs progenitor, turning its errors and panics into messages that name
+/// the operation at fault.
+fn run_progenitor(
+    doc: &Value,
+    openapi: &openapiv3::OpenAPI,
+    settings: &progenitor::GenerationSettings,
+    mock: bool,
+) -> Result<TokenStream, String> {
+    let attempt = |spec: &openapiv3::OpenAPI| -> Result<TokenStream, String> {
+        let previous_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut generator = progenitor::Generator::new(settings);
+            if mock {
+                generator.httpmock(spec, "crate")
+            } else {
+                generator.generate_tokens(spec)
+            }
+        }));
+        std::panic::set_hook(previous_hook);
+        match result {
+            Ok(Ok(tokens)) => Ok(tokens),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(panic) => Err(format!("progenitor panicked: {}", panic_message(&panic))),
+        }
+    };
+    attempt(openapi).map_err(|message| {
+        // Find the operation at fault by generating each one alone.
+        let culprits: Vec<String> = prepare::operations(doc)
+            .into_iter()
+            .filter_map(|(path, method, _)| {
+                let mut alone = doc.clone();
+                let paths = alone.get_mut("paths")?.as_object_mut()?;
+                paths.retain(|p, _| *p == path);
+                let item = paths.get_mut(&path)?.as_object_mut()?;
+                item.retain(|m, _| *m == method || !is_method(m));
+                let spec: openapiv3::OpenAPI = serde_json::from_value(alone).ok()?;
+                attempt(&spec)
+                    .err()
+                    .map(|e| format!("  {} {path}: {e}", method.to_uppercase()))
+            })
+            .collect();
+        if culprits.is_empty() {
+            format!("progenitor failed: {message}")
+        } else {
+            format!(
+                "progenitor cannot generate these operations:\n{}",
+                culprits.join("\n")
+            )
+        }
+    })
+}
+
+fn is_method(key: &str) -> bool {
+    matches!(
+        key,
+        "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
+    )
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// Adds the multipart operations and the open enums to progenitor's client.
+fn merge_client(
+    tokens: TokenStream,
+    ops: &[multipart::MultipartOp],
+    open_enums: &[OpenEnum],
+) -> Result<syn::File, String> {
+    let mut file: syn::File = parse(tokens, "progenitor's client")?;
+    let mut types: Vec<TokenStream> = open_enums.iter().map(enums::open_enum).collect();
+    let mut builders = Vec::new();
+    let mut methods = Vec::new();
+    for op in ops {
+        let code = multipart::client_code(op)?;
+        types.extend(code.types);
+        builders.push(code.builder);
+        methods.push(code.method);
+    }
+    extend_module(&mut file, "types", types)?;
+    extend_module(&mut file, "builder", builders)?;
+    file.items.push(parse(
+        quote! {
+            impl Client {
+                #( #methods )*
+            }
+        },
+        "the multipart methods",
+    )?);
+    Ok(file)
+}
+
+/// Adds the multipart operations to progenitor's httpmock helpers.
+fn merge_mock(tokens: TokenStream, ops: &[multipart::MultipartOp]) -> Result<syn::File, String> {
+    let mut file: syn::File = parse(tokens, "progenitor's mocks")?;
+    let mut operations = Vec::new();
+    let mut trait_fns = Vec::new();
+    let mut impl_fns = Vec::new();
+    for op in ops {
+        let code = multipart::mock_code(op)?;
+        operations.push(code.operations);
+        trait_fns.push(parse::<syn::TraitItem>(
+            code.trait_fn,
+            "a mock trait method",
+        )?);
+        impl_fns.push(parse::<syn::ImplItem>(code.impl_fn, "a mock method")?);
+    }
+    fix_array_query_mocks(&mut file)?;
+    extend_module(&mut file, "operations", operations)?;
+    for item in &mut file.items {
+        match item {
+            syn::Item::Trait(t) if t.ident == "MockServerExt" => {
+                t.items.extend(trait_fns.drain(..))
+            }
+            syn::Item::Impl(i)
+                if i.trait_.as_ref().is_some_and(|(path, _)| {
+                    path.segments
+                        .last()
+                        .is_some_and(|s| s.ident == "MockServerExt")
+                }) =>
+            {
+                i.items.extend(impl_fns.drain(..))
+            }
+            _ => {}
+        }
+    }
+    if !trait_fns.is_empty() || !impl_fns.is_empty() {
+        return Err("progenitor's mocks have no MockServerExt trait and impl to extend".into());
+    }
+    Ok(file)
+}
+
+/// progenitor 0.15 matches an array query parameter with
+/// `query_param(name, value.to_string())`, which does not compile for a
+/// `Vec`; such a matcher is replaced by one that compares every value of
+/// the parameter, in order.
+fn fix_array_query_mocks(file: &mut syn::File) -> Result<(), String> {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "operations" => m.content.as_mut(),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    for item in items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            let Some(syn::FnArg::Typed(arg)) = function.sig.inputs.iter().nth(1) else {
+                continue;
+            };
+            let ty = arg.ty.to_token_stream().to_string().replace(' ', "");
+            let body = function.block.to_token_stream();
+            if !ty.starts_with("&::std::vec::Vec<") || !body.to_string().contains("query_param") {
+                continue;
+            }
+            let name = body
+                .into_iter()
+                .flat_map(flatten)
+                .find_map(|tree| match tree {
+                    proc_macro2::TokenTree::Literal(lit) => {
+                        syn::parse_str::<syn::LitStr>(&lit.to_string()).ok()
+                    }
+                    _ => None,
+                })
+                .ok_or("internal error: an array query mock without a parameter name")?;
+            function.block = parse(
+                quote! {{
+                    let expected: ::std::vec::Vec<::std::string::String> =
+                        value.iter().map(|v| v.to_string()).collect();
+                    Self(self.0.is_true(move |req| {
+                        req.query_params()
+                            .into_iter()
+                            .filter(|(key, _)| key == #name)
+                            .map(|(_, value)| value)
+                            .collect::<::std::vec::Vec<_>>()
+                            == expected
+                    }))
+                }},
+                "an array query mock",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn flatten(tree: proc_macro2::TokenTree) -> Vec<proc_macro2::TokenTree> {
+    match tree {
+        proc_macro2::TokenTree::Group(group) => {
+            group.stream().into_iter().flat_map(flatten).collect()
+        }
+        other => vec![other],
+    }
+}
+
+fn extend_module(file: &mut syn::File, name: &str, items: Vec<TokenStream>) -> Result<(), String> {
+    let module = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == name => m.content.as_mut(),
+            _ => None,
+        })
+        .ok_or_else(|| format!("progenitor's output has no `mod {name}` to extend"))?;
+    for tokens in items {
+        let parsed: syn::File = parse(tokens, &format!("generated items for `mod {name}`"))?;
+        module.1.extend(parsed.items);
+    }
+    Ok(())
+}
+
+fn parse<T: syn::parse::Parse>(tokens: TokenStream, what: &str) -> Result<T, String> {
+    syn::parse2(tokens).map_err(|e| format!("internal error: {what} do not parse as Rust: {e}"))
+}
+
+fn render(file: syn::File, what: &str) -> Result<String, String> {
+    let _ = what;
+    Ok(prettyplease::unparse(&file))
+}

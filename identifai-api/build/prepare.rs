@@ -1,0 +1,364 @@
+//! Turns the spec (after the overlay) into what progenitor can compile.
+//!
+//! Each step works around one known limit of progenitor 0.15 in a general
+//! way, so that a new operation of the same kind needs no code change:
+//! - a `$ref` with `nullable: true` beside it loses the `nullable`: such
+//!   a reference is wrapped in `allOf`;
+//! - inline enums are closed: a schema marked `x-identifai-open-enum: Name`
+//!   becomes the component `Name`, later generated as an open enum;
+//! - multipart bodies are rejected: those operations are taken out of the
+//!   document and handed to our own generator (see `multipart.rs`);
+//! - some constructs panic inside progenitor: they are found here first and
+//!   reported with the operation they are in.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+pub const OPEN_ENUM_KEY: &str = "x-identifai-open-enum";
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// An enum that must accept values the spec does not list.
+#[derive(Debug, Clone)]
+pub struct OpenEnum {
+    pub name: String,
+    pub description: Option<String>,
+    pub values: Vec<String>,
+}
+
+/// The spec split for generation.
+pub struct Prepared {
+    /// Everything progenitor compiles: the spec without multipart operations.
+    pub progenitor_doc: Value,
+    /// The multipart operations, left as written (with their path-level
+    /// parameters merged in).
+    pub multipart_ops: Vec<RawOperation>,
+    pub open_enums: Vec<OpenEnum>,
+}
+
+/// One operation taken out of the spec.
+pub struct RawOperation {
+    pub path: String,
+    pub method: String,
+    pub operation: Value,
+}
+
+pub fn prepare(mut doc: Value) -> Result<Prepared, String> {
+    let open_enums = hoist_open_enums(&mut doc)?;
+    wrap_nullable_refs(&mut doc);
+    drop_codes_covered_by_ranges(&mut doc);
+    check_operations(&doc)?;
+    let multipart_ops = take_multipart_operations(&mut doc)?;
+    Ok(Prepared {
+        progenitor_doc: doc,
+        multipart_ops,
+        open_enums,
+    })
+}
+
+/// Every operation, as (path, method, operation).
+pub fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(op) = item.get(method) {
+                    out.push((path.clone(), method.to_string(), op));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn op_name(path: &str, method: &str, op: &Value) -> String {
+    match op.get("operationId").and_then(Value::as_str) {
+        Some(id) => format!("`{id}` ({} {path})", method.to_uppercase()),
+        None => format!("{} {path}", method.to_uppercase()),
+    }
+}
+
+fn hoist_open_enums(doc: &mut Value) -> Result<Vec<OpenEnum>, String> {
+    let mut found: BTreeMap<String, OpenEnum> = BTreeMap::new();
+    hoist_in(doc, &mut found)?;
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("the spec has no components.schemas")?;
+    for open in found.values() {
+        if schemas.contains_key(&open.name) {
+            return Err(format!(
+                "open enum `{}` would replace the component schema of the same name",
+                open.name
+            ));
+        }
+        schemas.insert(
+            open.name.clone(),
+            json!({ "type": "string", "enum": open.values, OPEN_ENUM_KEY: open.name }),
+        );
+    }
+    Ok(found.into_values().collect())
+}
+
+fn hoist_in(node: &mut Value, found: &mut BTreeMap<String, OpenEnum>) -> Result<(), String> {
+    match node {
+        Value::Object(map) => {
+            if let Some(name) = map.get(OPEN_ENUM_KEY).and_then(Value::as_str) {
+                let name = name.to_string();
+                let values: Vec<String> = map
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .map(|values| {
+                        values
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if values.is_empty() {
+                    return Err(format!("open enum `{name}` lists no string values"));
+                }
+                let description = map
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                if let Some(seen) = found.get(&name) {
+                    if seen.values != values {
+                        return Err(format!(
+                            "open enum `{name}` is declared twice with different values: {:?} and {:?}",
+                            seen.values, values
+                        ));
+                    }
+                } else {
+                    found.insert(
+                        name.clone(),
+                        OpenEnum {
+                            name: name.clone(),
+                            description: description.clone(),
+                            values,
+                        },
+                    );
+                }
+                let mut replacement = Map::new();
+                replacement.insert("$ref".into(), json!(format!("#/components/schemas/{name}")));
+                for key in ["nullable", "description"] {
+                    if let Some(v) = map.get(key) {
+                        replacement.insert(key.into(), v.clone());
+                    }
+                }
+                *map = replacement;
+                return Ok(());
+            }
+            for value in map.values_mut() {
+                hoist_in(value, found)?;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                hoist_in(item, found)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn wrap_nullable_refs(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.contains_key("$ref") && map.get("nullable") == Some(&Value::Bool(true)) {
+                let reference = map.shift_remove("$ref").unwrap_or_default();
+                map.insert("allOf".into(), json!([{ "$ref": reference }]));
+                return;
+            }
+            map.values_mut().for_each(wrap_nullable_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(wrap_nullable_refs),
+        _ => {}
+    }
+}
+
+/// Progenitor matches a range (`4XX`) before an exact code within it
+/// (`429`), leaving the code's arm unreachable; when both carry the same
+/// body the code adds nothing, so it is dropped.
+fn drop_codes_covered_by_ranges(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(responses) = item
+                .get_mut(method)
+                .and_then(|op| op.get_mut("responses"))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let covered: Vec<String> = responses
+                .iter()
+                .filter(|(code, response)| {
+                    code.len() == 3
+                        && code.bytes().all(|b| b.is_ascii_digit())
+                        && responses
+                            .get(&format!("{}XX", &code[..1]))
+                            .is_some_and(|range| body_schemas(range) == body_schemas(response))
+                })
+                .map(|(code, _)| code.clone())
+                .collect();
+            for code in covered {
+                responses.shift_remove(&code);
+            }
+        }
+    }
+}
+
+/// A response's media types with their schemas (examples aside).
+fn body_schemas(response: &Value) -> Vec<(&String, Option<&Value>)> {
+    response
+        .get("content")
+        .and_then(Value::as_object)
+        .map(|content| {
+            content
+                .iter()
+                .map(|(mt, media)| (mt, media.get("schema")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_operations(doc: &Value) -> Result<(), String> {
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (path, method, op) in operations(doc) {
+        let name = op_name(&path, &method, op);
+        match op.get("operationId").and_then(Value::as_str) {
+            None => problems.push(format!(
+                "{name} has no operationId: add one in openapi/overlay.yaml"
+            )),
+            Some(id) => {
+                if let Some(other) = ids.insert(id.to_string(), name.clone()) {
+                    problems.push(format!("{name} and {other} share the operationId `{id}`"));
+                }
+            }
+        }
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            problems.push(format!("{name} has no responses"));
+            continue;
+        };
+        let mut error_kinds = BTreeMap::new();
+        let mut success_kinds = BTreeMap::new();
+        for (status, response) in responses {
+            let response = resolve(doc, response);
+            let content = response.get("content").and_then(Value::as_object);
+            let json = content.and_then(|c| {
+                c.iter().find(|(mt, _)| {
+                    *mt == "application/json" || mt.starts_with("application/json;")
+                })
+            });
+            let kind = match (json, content) {
+                (Some((_, media)), _) => match media.get("schema") {
+                    Some(schema) => {
+                        format!("JSON {}", serde_json::to_string(schema).unwrap_or_default())
+                    }
+                    None => {
+                        problems.push(format!(
+                            "{name}: response {status} is JSON with no schema (an example alone \
+                             makes progenitor panic); give it a schema in openapi/overlay.yaml"
+                        ));
+                        continue;
+                    }
+                },
+                (None, Some(c)) if !c.is_empty() => "raw bytes".to_string(),
+                _ => "no body".to_string(),
+            };
+            let bucket = if status == "default" || status.starts_with('2') {
+                &mut success_kinds
+            } else {
+                &mut error_kinds
+            };
+            bucket.insert(kind, status.clone());
+        }
+        for (what, kinds) in [("success", &success_kinds), ("error", &error_kinds)] {
+            if kinds.len() > 1 {
+                let listed: Vec<String> = kinds
+                    .iter()
+                    .map(|(kind, status)| format!("{status}: {kind}"))
+                    .collect();
+                problems.push(format!(
+                    "{name}: its {what} responses have different bodies ({}); the client needs \
+                     one {what} type per operation, so align them in openapi/overlay.yaml",
+                    listed.join("; ")
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Follows a local `$ref` once.
+pub fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer))
+            .unwrap_or(node),
+        None => node,
+    }
+}
+
+fn is_multipart(doc: &Value, op: &Value) -> bool {
+    op.get("requestBody")
+        .map(|body| resolve(doc, body))
+        .and_then(|body| body.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|content| {
+            content
+                .keys()
+                .any(|mt| mt.starts_with("multipart/form-data"))
+        })
+}
+
+fn take_multipart_operations(doc: &mut Value) -> Result<Vec<RawOperation>, String> {
+    let mut taken = Vec::new();
+    let targets: Vec<(String, String)> = operations(doc)
+        .into_iter()
+        .filter(|(_, _, op)| is_multipart(doc, op))
+        .map(|(path, method, _)| (path, method))
+        .collect();
+    for (path, method) in targets {
+        let paths = doc["paths"].as_object_mut().ok_or("paths is not a map")?;
+        let item = paths
+            .get_mut(&path)
+            .and_then(Value::as_object_mut)
+            .ok_or("path item vanished")?;
+        let mut operation = item.shift_remove(&method).unwrap_or_default();
+        // Path-level parameters apply to the operation too.
+        if let Some(Value::Array(shared)) = item.get("parameters") {
+            let own = operation
+                .as_object_mut()
+                .ok_or("operation is not a map")?
+                .entry("parameters")
+                .or_insert_with(|| json!([]));
+            if let Value::Array(own) = own {
+                own.extend(shared.iter().cloned());
+            }
+        }
+        let empty = !METHODS.iter().any(|m| item.contains_key(*m));
+        if empty {
+            paths.shift_remove(&path);
+        }
+        taken.push(RawOperation {
+            path,
+            method,
+            operation,
+        });
+    }
+    Ok(taken)
+}
