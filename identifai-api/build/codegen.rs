@@ -51,8 +51,9 @@ pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> 
         .filter(|a| a.matched == 0)
         .map(|a| {
             format!(
-                "overlay action {} (`{}`) matches nothing in the spec; `cargo xtask check` will fail",
-                a.index, a.target
+                "overlay action {} (`{}`) matches nothing in the spec, so its correction ({}) is \
+                 no longer applied; `cargo xtask check` will fail",
+                a.index, a.target, a.description
             )
         })
         .collect();
@@ -71,8 +72,8 @@ pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> 
     let client = merge_client(client_tokens, &multipart_ops, &prepared.open_enums)?;
     let mock = merge_mock(mock_tokens, &multipart_ops)?;
     Ok(Generated {
-        client: render(client, "client")?,
-        mock: render(mock, "mock")?,
+        client: prettyplease::unparse(&client),
+        mock: prettyplease::unparse(&mock),
         warnings,
     })
 }
@@ -103,17 +104,14 @@ fn run_progenitor(
     mock: bool,
 ) -> Result<TokenStream, String> {
     let attempt = |spec: &openapiv3::OpenAPI| -> Result<TokenStream, String> {
-        let previous_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let result = quietly(|| {
             let mut generator = progenitor::Generator::new(settings);
             if mock {
                 generator.httpmock(spec, "crate")
             } else {
                 generator.generate_tokens(spec)
             }
-        }));
-        std::panic::set_hook(previous_hook);
+        });
         match result {
             Ok(Ok(tokens)) => Ok(tokens),
             Ok(Err(e)) => Err(e.to_string()),
@@ -145,6 +143,28 @@ fn run_progenitor(
             )
         }
     })
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic without printing it: the caller reports it
+/// in its own words. Other threads' panics print as usual.
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|quiet| quiet.get()) {
+                previous(info)
+            }
+        }));
+    });
+    QUIET.with(|quiet| quiet.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|quiet| quiet.set(false));
+    result
 }
 
 fn is_method(key: &str) -> bool {
@@ -211,7 +231,7 @@ fn merge_mock(tokens: TokenStream, ops: &[multipart::MultipartOp]) -> Result<syn
     for item in &mut file.items {
         match item {
             syn::Item::Trait(t) if t.ident == "MockServerExt" => {
-                t.items.extend(trait_fns.drain(..))
+                t.items.append(&mut trait_fns)
             }
             syn::Item::Impl(i)
                 if i.trait_.as_ref().is_some_and(|(path, _)| {
@@ -220,7 +240,7 @@ fn merge_mock(tokens: TokenStream, ops: &[multipart::MultipartOp]) -> Result<syn
                         .is_some_and(|s| s.ident == "MockServerExt")
                 }) =>
             {
-                i.items.extend(impl_fns.drain(..))
+                i.items.append(&mut impl_fns)
             }
             _ => {}
         }
@@ -255,6 +275,10 @@ fn fix_array_query_mocks(file: &mut syn::File) -> Result<(), String> {
             };
             let ty = arg.ty.to_token_stream().to_string().replace(' ', "");
             let body = function.block.to_token_stream();
+            if body.to_string().contains("path_matches") {
+                function.block = parse(encode_path_values(body), "a path mock")?;
+                continue;
+            }
             if !ty.starts_with("&::std::vec::Vec<") || !body.to_string().contains("query_param") {
                 continue;
             }
@@ -288,6 +312,37 @@ fn fix_array_query_mocks(file: &mut syn::File) -> Result<(), String> {
     Ok(())
 }
 
+/// progenitor 0.15 puts a path parameter into the mock's regex as given,
+/// while the client sends it percent-encoded (and a regex needs escaping):
+/// `value.to_string()` becomes the encoded, escaped value.
+fn encode_path_values(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < trees.len() {
+        let is_value_to_string = matches!(&trees[i], TokenTree::Ident(id) if id == "value")
+            && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
+            && matches!(trees.get(i + 2), Some(TokenTree::Ident(id)) if id == "to_string");
+        if is_value_to_string {
+            out.extend(quote! { regex::escape(&progenitor_client::encode_path(&value.to_string())) });
+            i += 4;
+            continue;
+        }
+        match &trees[i] {
+            TokenTree::Group(group) => {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), encode_path_values(group.stream()));
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
 fn flatten(tree: proc_macro2::TokenTree) -> Vec<proc_macro2::TokenTree> {
     match tree {
         proc_macro2::TokenTree::Group(group) => {
@@ -315,9 +370,4 @@ fn extend_module(file: &mut syn::File, name: &str, items: Vec<TokenStream>) -> R
 
 fn parse<T: syn::parse::Parse>(tokens: TokenStream, what: &str) -> Result<T, String> {
     syn::parse2(tokens).map_err(|e| format!("internal error: {what} do not parse as Rust: {e}"))
-}
-
-fn render(file: syn::File, what: &str) -> Result<String, String> {
-    let _ = what;
-    Ok(prettyplease::unparse(&file))
 }

@@ -1,0 +1,220 @@
+//! The code generator (the build script's modules), tried on the real spec
+//! and on specs changed the ways a vendor might change them.
+
+#![allow(dead_code)]
+
+#[path = "../build/codegen.rs"]
+mod codegen;
+#[path = "../build/enums.rs"]
+mod enums;
+#[path = "../build/multipart.rs"]
+mod multipart;
+#[path = "../build/overlay.rs"]
+mod overlay;
+#[path = "../build/prepare.rs"]
+mod prepare;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+const OPERATION_IDS: [&str; 21] = [
+    "classify_image",
+    "classify_image_url",
+    "classify_video",
+    "classify_video_url",
+    "classify_audio",
+    "classify_audio_url",
+    "get_image_classification",
+    "get_video_classification",
+    "get_audio_classification",
+    "list_image_classifications",
+    "list_video_classifications",
+    "list_audio_classifications",
+    "get_image_heatmap",
+    "override_image_classification",
+    "override_video_classification",
+    "override_audio_classification",
+    "get_credits",
+    "upsert_partner_user",
+    "send_creation_email",
+    "list_partner_users",
+    "list_pricings",
+];
+
+fn spec() -> Value {
+    codegen::load_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/identifai.yaml")).unwrap()
+}
+
+fn overlay() -> Value {
+    codegen::load_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/overlay.yaml")).unwrap()
+}
+
+fn generate(spec: &Value) -> Result<codegen::Generated, String> {
+    codegen::generate(spec, &overlay())
+}
+
+/// A multipart operation as a vendor page would describe it.
+fn multipart_operation(id: Option<&str>, properties: Value) -> Value {
+    let mut op = json!({
+        "requestBody": {
+            "required": true,
+            "content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties}}}
+        },
+        "responses": {
+            "200": {
+                "description": "Accepted.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IdentifierResponse"}}}
+            }
+        }
+    });
+    if let Some(id) = id {
+        op["operationId"] = json!(id);
+    }
+    op
+}
+
+#[test]
+fn the_real_spec_generates_every_operation_the_same_way_each_time() {
+    let first = generate(&spec()).expect("the vendored spec generates");
+    for id in OPERATION_IDS {
+        let method = format!("pub fn {id}(");
+        assert!(first.client.contains(&method), "no method {id}");
+        assert!(first.mock.contains(&format!("fn {id}<F>(&self")), "no mock for {id}");
+    }
+    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    let second = generate(&spec()).unwrap();
+    assert_eq!(first.client, second.client, "generation is not deterministic");
+    assert_eq!(first.mock, second.mock);
+}
+
+#[test]
+fn a_new_multipart_operation_is_generated_with_no_code_change() {
+    let mut spec = spec();
+    spec["paths"]["/api/classification_document"] = json!({
+        "post": multipart_operation(Some("classify_document"), json!({
+            "document": {"type": "string", "format": "binary"},
+            "language": {"type": "string", "enum": ["en", "it"]},
+            "pages": {"type": "integer", "enum": [1, 5]},
+            "strict": {"type": "boolean"}
+        }))
+    });
+    let generated = generate(&spec).expect("a new multipart operation generates");
+    for expected in [
+        "pub fn classify_document(&self) -> builder::ClassifyDocument<'_>",
+        "pub struct ClassifyDocument<'a>",
+        "pub enum ClassifyDocumentLanguage",
+        "pub enum ClassifyDocumentPages",
+        "form = form.text(\"language\", value.to_string());",
+    ] {
+        assert!(generated.client.contains(expected), "missing `{expected}`");
+    }
+    assert!(generated.mock.contains("pub struct ClassifyDocumentWhen"));
+    assert!(generated.mock.contains("pub fn document_file_name(self, file_name: &str)"));
+}
+
+#[test]
+fn a_multipart_field_the_generator_cannot_handle_names_the_operation_and_field() {
+    let mut spec = spec();
+    spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        ["schema"]["properties"]["tags"] = json!({"type": "array", "items": {"type": "string"}});
+    let error = generate(&spec).err().expect("an array field is refused");
+    assert!(error.contains("`classify_image` (POST /api/classification)"), "{error}");
+    assert!(error.contains("field `tags` of type `array`"), "{error}");
+}
+
+#[test]
+fn a_json_answer_with_only_an_example_is_reported_instead_of_panicking() {
+    let mut spec = spec();
+    spec["paths"]["/api/user/credits"]["get"]["responses"]["202"] = json!({
+        "description": "Accepted.",
+        "content": {"application/json": {"example": {"queued": true}}}
+    });
+    let error = generate(&spec).err().expect("refused");
+    assert!(error.contains("`get_credits` (GET /api/user/credits)"), "{error}");
+    assert!(error.contains("response 202 is JSON with no schema"), "{error}");
+}
+
+#[test]
+fn an_operation_without_an_id_or_sharing_one_is_reported() {
+    let mut spec = spec();
+    spec["paths"]["/api/classification_document"] =
+        json!({"post": multipart_operation(None, json!({"document": {"type": "string", "format": "binary"}}))});
+    spec["paths"]["/api/copy"] =
+        json!({"post": multipart_operation(Some("get_credits"), json!({"n": {"type": "integer"}}))});
+    let error = generate(&spec).err().expect("refused");
+    assert!(error.contains("POST /api/classification_document has no operationId"), "{error}");
+    assert!(error.contains("share the operationId `get_credits`"), "{error}");
+}
+
+#[test]
+fn error_answers_with_different_bodies_are_reported() {
+    let mut spec = spec();
+    spec["paths"]["/api/user/credits"]["get"]["responses"]["404"] =
+        json!({"description": "Not found.", "content": {"text/html": {}}});
+    let error = generate(&spec).err().expect("refused");
+    assert!(error.contains("`get_credits`"), "{error}");
+    assert!(error.contains("its error responses have different bodies"), "{error}");
+}
+
+#[test]
+fn a_construct_progenitor_panics_on_is_reported_with_its_operation() {
+    let mut spec = spec();
+    spec["paths"]["/api/classification/{hash}/override"]["post"]["requestBody"]["content"]
+        ["application/xml"] = json!({"schema": {"type": "object"}});
+    let error = generate(&spec).err().expect("refused");
+    assert!(error.contains("POST /api/classification/{hash}/override"), "{error}");
+    assert!(!error.contains("GET /api/user/credits"), "only the culprit is named: {error}");
+}
+
+#[test]
+fn an_overlay_action_that_matches_nothing_is_a_warning() {
+    let mut overlay = overlay();
+    overlay["actions"].as_array_mut().unwrap().push(json!({
+        "target": "$.paths['/api/gone'].get",
+        "description": "a correction the vendor made upstream",
+        "update": {"operationId": "gone"}
+    }));
+    let generated = codegen::generate(&spec(), &overlay).expect("still generates");
+    assert_eq!(generated.warnings.len(), 1);
+    let warning = &generated.warnings[0];
+    assert!(warning.contains("`$.paths['/api/gone'].get`"), "{warning}");
+    assert!(warning.contains("matches nothing"), "{warning}");
+}
+
+#[test]
+fn overlay_update_merges_objects_replaces_values_and_appends_to_arrays() {
+    let mut doc = json!({"a": {"b": 1, "c": {"d": 2}}, "list": [1]});
+    let overlay = json!({"overlay": "1.0.0", "actions": [
+        {"target": "$.a", "update": {"b": 10, "c": {"e": 3}}},
+        {"target": "$.list", "update": 2},
+        {"target": "$.a.c.d", "remove": true},
+    ]});
+    let applied = overlay::apply(&mut doc, &overlay).unwrap();
+    assert_eq!(doc, json!({"a": {"b": 10, "c": {"e": 3}}, "list": [1, 2]}));
+    assert_eq!(applied.iter().map(|a| a.matched).collect::<Vec<_>>(), vec![1, 1, 1]);
+}
+
+#[test]
+fn overlay_remove_of_several_array_elements_removes_each() {
+    let mut doc = json!({"p": [{"n": "Accept"}, {"n": "x"}, {"n": "Accept"}]});
+    let overlay = json!({"overlay": "1.0.0", "actions": [
+        {"target": "$.p[?@.n == 'Accept']", "remove": true}
+    ]});
+    overlay::apply(&mut doc, &overlay).unwrap();
+    assert_eq!(doc, json!({"p": [{"n": "x"}]}));
+}
+
+#[test]
+fn a_malformed_overlay_action_is_an_error_naming_it() {
+    let mut doc = json!({});
+    for (action, says) in [
+        (json!({"target": "$[", "remove": true}), "not valid JSONPath"),
+        (json!({"target": "$.a"}), "exactly one of `update` or `remove: true`"),
+        (json!({"update": {}}), "has no `target`"),
+    ] {
+        let overlay = json!({"overlay": "1.0.0", "actions": [action]});
+        let error = overlay::apply(&mut doc, &overlay).unwrap_err();
+        assert!(error.contains("overlay action 0") && error.contains(says), "{error}");
+    }
+}
