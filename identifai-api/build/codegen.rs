@@ -230,9 +230,7 @@ fn merge_mock(tokens: TokenStream, ops: &[multipart::MultipartOp]) -> Result<syn
     extend_module(&mut file, "operations", operations)?;
     for item in &mut file.items {
         match item {
-            syn::Item::Trait(t) if t.ident == "MockServerExt" => {
-                t.items.append(&mut trait_fns)
-            }
+            syn::Item::Trait(t) if t.ident == "MockServerExt" => t.items.append(&mut trait_fns),
             syn::Item::Impl(i)
                 if i.trait_.as_ref().is_some_and(|(path, _)| {
                     path.segments
@@ -325,7 +323,9 @@ fn encode_path_values(tokens: TokenStream) -> TokenStream {
             && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
             && matches!(trees.get(i + 2), Some(TokenTree::Ident(id)) if id == "to_string");
         if is_value_to_string {
-            out.extend(quote! { regex::escape(&progenitor_client::encode_path(&value.to_string())) });
+            out.extend(
+                quote! { regex::escape(&progenitor_client::encode_path(&value.to_string())) },
+            );
             i += 4;
             continue;
         }

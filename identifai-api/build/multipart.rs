@@ -458,7 +458,7 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
                 (true, true) => (quote! { ::std::option::Option<#ty> }, quote! {}),
                 (false, _) => (ty.clone(), quote! { .map(Some) }),
             };
-            let ty_text = ty.to_string().replace(' ', "");
+            let ty_text = target.to_string().replace(' ', "");
             quote! {
                 #field_doc
                 pub fn #ident<V>(mut self, value: V) -> Self

@@ -31,7 +31,10 @@ fn assert_same(path: &str, original: &Value, encoded: &Value) {
                 }
             }
             for key in b.keys() {
-                assert!(a.contains_key(key), "{path}.{key} was added by the round trip");
+                assert!(
+                    a.contains_key(key),
+                    "{path}.{key} was added by the round trip"
+                );
             }
         }
         (Value::Array(a), Value::Array(b)) => {
@@ -84,9 +87,21 @@ fn the_override_request_round_trips() {
 #[test]
 fn the_override_answers_round_trip_for_each_kind_of_media() {
     let cases = [
-        (example!("override-image.json"), types::MediaKind::Image, types::Classification::Human),
-        (example!("override-video.json"), types::MediaKind::Video, types::Classification::Artificial),
-        (example!("override-audio.json"), types::MediaKind::Audio, types::Classification::Human),
+        (
+            example!("override-image.json"),
+            types::MediaKind::Image,
+            types::Classification::Human,
+        ),
+        (
+            example!("override-video.json"),
+            types::MediaKind::Video,
+            types::Classification::Artificial,
+        ),
+        (
+            example!("override-audio.json"),
+            types::MediaKind::Audio,
+            types::Classification::Human,
+        ),
     ];
     for (json, kind, classification) in cases {
         let answer: types::OverrideResponse = round_trip(json);
@@ -110,11 +125,17 @@ fn the_user_answer_round_trips_with_its_envelope_and_nulls() {
     assert_eq!(user.id, Some(222));
     assert_eq!(user.email.as_deref(), Some("user@mail.com"));
     assert_eq!(user.readonly, None);
-    assert_eq!(user.pricing.as_ref().and_then(|p| p.sku.as_deref()), Some("testB"));
+    assert_eq!(
+        user.pricing.as_ref().and_then(|p| p.sku.as_deref()),
+        Some("testB")
+    );
     let partner = user.partner.expect("the partner is a nested user");
     assert_eq!(partner.id, Some(221));
     assert_eq!(partner.readonly, Some(false));
-    assert!(partner.partner.is_none(), "the partner's own partner is null");
+    assert!(
+        partner.partner.is_none(),
+        "the partner's own partner is null"
+    );
     let verified = user.email_verified_at.expect("a timestamp");
     assert_eq!(verified.to_rfc3339(), "2025-03-03T13:28:03+00:00");
 }
@@ -129,19 +150,34 @@ fn a_status_or_label_the_docs_do_not_list_still_decodes_and_is_kept() {
         "results": [{"model": "V011", "classification": [{"label": "deepfake", "score": 0.9}]}]
     }"#;
     let result: types::ImageClassification = round_trip(json);
-    assert_eq!(result.status, Some(types::ClassificationStatus::Unknown("queued".into())));
-    assert_eq!(result.force_classification, Some(types::Classification::Unknown("synthetic".into())));
+    assert_eq!(
+        result.status,
+        Some(types::ClassificationStatus::Unknown("queued".into()))
+    );
+    assert_eq!(
+        result.force_classification,
+        Some(types::Classification::Unknown("synthetic".into()))
+    );
     let verdict = result.verdict.expect("a verdict");
-    assert_eq!(verdict.classification, Some(types::Classification::Unknown("manipulated".into())));
+    assert_eq!(
+        verdict.classification,
+        Some(types::Classification::Unknown("manipulated".into()))
+    );
     assert!(!verdict.classification.unwrap().is_known());
     assert_eq!(
-        result.results[0].classification[0].label.as_ref().map(|l| l.as_str()),
+        result.results[0].classification[0]
+            .label
+            .as_ref()
+            .map(|l| l.as_str()),
         Some("deepfake")
     );
 
     let override_answer: types::OverrideResponse =
         round_trip(r#"{"classification": "human", "type": "document", "hash": "h"}"#);
-    assert_eq!(override_answer.type_, types::MediaKind::Unknown("document".into()));
+    assert_eq!(
+        override_answer.type_,
+        types::MediaKind::Unknown("document".into())
+    );
 }
 
 #[test]

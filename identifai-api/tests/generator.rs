@@ -43,7 +43,8 @@ const OPERATION_IDS: [&str; 21] = [
 ];
 
 fn spec() -> Value {
-    codegen::load_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/identifai.yaml")).unwrap()
+    codegen::load_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/identifai.yaml"))
+        .unwrap()
 }
 
 fn overlay() -> Value {
@@ -80,11 +81,17 @@ fn the_real_spec_generates_every_operation_the_same_way_each_time() {
     for id in OPERATION_IDS {
         let method = format!("pub fn {id}(");
         assert!(first.client.contains(&method), "no method {id}");
-        assert!(first.mock.contains(&format!("fn {id}<F>(&self")), "no mock for {id}");
+        assert!(
+            first.mock.contains(&format!("fn {id}<F>(&self")),
+            "no mock for {id}"
+        );
     }
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
     let second = generate(&spec()).unwrap();
-    assert_eq!(first.client, second.client, "generation is not deterministic");
+    assert_eq!(
+        first.client, second.client,
+        "generation is not deterministic"
+    );
     assert_eq!(first.mock, second.mock);
 }
 
@@ -110,7 +117,11 @@ fn a_new_multipart_operation_is_generated_with_no_code_change() {
         assert!(generated.client.contains(expected), "missing `{expected}`");
     }
     assert!(generated.mock.contains("pub struct ClassifyDocumentWhen"));
-    assert!(generated.mock.contains("pub fn document_file_name(self, file_name: &str)"));
+    assert!(
+        generated
+            .mock
+            .contains("pub fn document_file_name(self, file_name: &str)")
+    );
 }
 
 #[test]
@@ -119,7 +130,10 @@ fn a_multipart_field_the_generator_cannot_handle_names_the_operation_and_field()
     spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]
         ["schema"]["properties"]["tags"] = json!({"type": "array", "items": {"type": "string"}});
     let error = generate(&spec).err().expect("an array field is refused");
-    assert!(error.contains("`classify_image` (POST /api/classification)"), "{error}");
+    assert!(
+        error.contains("`classify_image` (POST /api/classification)"),
+        "{error}"
+    );
     assert!(error.contains("field `tags` of type `array`"), "{error}");
 }
 
@@ -131,20 +145,30 @@ fn a_json_answer_with_only_an_example_is_reported_instead_of_panicking() {
         "content": {"application/json": {"example": {"queued": true}}}
     });
     let error = generate(&spec).err().expect("refused");
-    assert!(error.contains("`get_credits` (GET /api/user/credits)"), "{error}");
-    assert!(error.contains("response 202 is JSON with no schema"), "{error}");
+    assert!(
+        error.contains("`get_credits` (GET /api/user/credits)"),
+        "{error}"
+    );
+    assert!(
+        error.contains("response 202 is JSON with no schema"),
+        "{error}"
+    );
 }
 
 #[test]
 fn an_operation_without_an_id_or_sharing_one_is_reported() {
     let mut spec = spec();
-    spec["paths"]["/api/classification_document"] =
-        json!({"post": multipart_operation(None, json!({"document": {"type": "string", "format": "binary"}}))});
-    spec["paths"]["/api/copy"] =
-        json!({"post": multipart_operation(Some("get_credits"), json!({"n": {"type": "integer"}}))});
+    spec["paths"]["/api/classification_document"] = json!({"post": multipart_operation(None, json!({"document": {"type": "string", "format": "binary"}}))});
+    spec["paths"]["/api/copy"] = json!({"post": multipart_operation(Some("get_credits"), json!({"n": {"type": "integer"}}))});
     let error = generate(&spec).err().expect("refused");
-    assert!(error.contains("POST /api/classification_document has no operationId"), "{error}");
-    assert!(error.contains("share the operationId `get_credits`"), "{error}");
+    assert!(
+        error.contains("POST /api/classification_document has no operationId"),
+        "{error}"
+    );
+    assert!(
+        error.contains("share the operationId `get_credits`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -154,17 +178,26 @@ fn error_answers_with_different_bodies_are_reported() {
         json!({"description": "Not found.", "content": {"text/html": {}}});
     let error = generate(&spec).err().expect("refused");
     assert!(error.contains("`get_credits`"), "{error}");
-    assert!(error.contains("its error responses have different bodies"), "{error}");
+    assert!(
+        error.contains("its error responses have different bodies"),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_construct_progenitor_panics_on_is_reported_with_its_operation() {
     let mut spec = spec();
-    spec["paths"]["/api/classification/{hash}/override"]["post"]["requestBody"]["content"]
-        ["application/xml"] = json!({"schema": {"type": "object"}});
+    spec["paths"]["/api/classification/{hash}/override"]["post"]["requestBody"]["content"]["application/xml"] =
+        json!({"schema": {"type": "object"}});
     let error = generate(&spec).err().expect("refused");
-    assert!(error.contains("POST /api/classification/{hash}/override"), "{error}");
-    assert!(!error.contains("GET /api/user/credits"), "only the culprit is named: {error}");
+    assert!(
+        error.contains("POST /api/classification/{hash}/override"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("GET /api/user/credits"),
+        "only the culprit is named: {error}"
+    );
 }
 
 #[test]
@@ -192,7 +225,10 @@ fn overlay_update_merges_objects_replaces_values_and_appends_to_arrays() {
     ]});
     let applied = overlay::apply(&mut doc, &overlay).unwrap();
     assert_eq!(doc, json!({"a": {"b": 10, "c": {"e": 3}}, "list": [1, 2]}));
-    assert_eq!(applied.iter().map(|a| a.matched).collect::<Vec<_>>(), vec![1, 1, 1]);
+    assert_eq!(
+        applied.iter().map(|a| a.matched).collect::<Vec<_>>(),
+        vec![1, 1, 1]
+    );
 }
 
 #[test]
@@ -209,12 +245,21 @@ fn overlay_remove_of_several_array_elements_removes_each() {
 fn a_malformed_overlay_action_is_an_error_naming_it() {
     let mut doc = json!({});
     for (action, says) in [
-        (json!({"target": "$[", "remove": true}), "not valid JSONPath"),
-        (json!({"target": "$.a"}), "exactly one of `update` or `remove: true`"),
+        (
+            json!({"target": "$[", "remove": true}),
+            "not valid JSONPath",
+        ),
+        (
+            json!({"target": "$.a"}),
+            "exactly one of `update` or `remove: true`",
+        ),
         (json!({"update": {}}), "has no `target`"),
     ] {
         let overlay = json!({"overlay": "1.0.0", "actions": [action]});
         let error = overlay::apply(&mut doc, &overlay).unwrap_err();
-        assert!(error.contains("overlay action 0") && error.contains(says), "{error}");
+        assert!(
+            error.contains("overlay action 0") && error.contains(says),
+            "{error}"
+        );
     }
 }

@@ -15,7 +15,10 @@ fn client(server: &MockServer) -> Client {
 }
 
 fn credits() -> types::GetCreditsResponse {
-    types::GetCreditsResponse { available_credits: Some(3.0), total_spent: Some(1.0) }
+    types::GetCreditsResponse {
+        available_credits: Some(3.0),
+        total_spent: Some(1.0),
+    }
 }
 
 #[test]
@@ -24,7 +27,10 @@ fn the_key_never_shows_in_debug_output() {
     assert!(!format!("{config:?}").contains(KEY));
     let client = config.build().unwrap();
     let debug = format!("{client:?}");
-    assert!(!debug.contains(KEY), "Debug of the client shows the key: {debug}");
+    assert!(
+        !debug.contains(KEY),
+        "Debug of the client shows the key: {debug}"
+    );
     assert!(!format!("{:?}", identifai_api::ApiKey::new(KEY)).contains(KEY));
 }
 
@@ -45,7 +51,8 @@ async fn the_key_travels_as_x_api_key_with_the_sdk_user_agent() {
 async fn progenitors_api_version_header_is_not_sent() {
     let server = MockServer::start_async().await;
     let mock = server.get_credits(|when, then| {
-        when.into_inner().is_true(|req| !req.headers().contains_key("api-version"));
+        when.into_inner()
+            .is_true(|req| !req.headers().contains_key("api-version"));
         then.ok(&credits());
     });
     client(&server).get_credits().send().await.expect("credits");
@@ -62,12 +69,18 @@ async fn a_redirect_to_another_origin_is_not_followed_so_the_key_stays_home() {
     let server = MockServer::start_async().await;
     let target = elsewhere.url("/api/user/credits");
     server.get_credits(|_, then| {
-        then.into_inner().status(302).header("location", target.as_str());
+        then.into_inner()
+            .status(302)
+            .header("location", target.as_str());
     });
 
     let error = client(&server).get_credits().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(302), "{error:?}");
-    assert_eq!(stolen.calls_async().await, 0, "the other origin was contacted");
+    assert_eq!(
+        stolen.calls_async().await,
+        0,
+        "the other origin was contacted"
+    );
 }
 
 #[tokio::test]
@@ -96,11 +109,19 @@ async fn a_redirect_within_the_origin_is_followed_with_the_key() {
 
 #[test]
 fn plain_http_is_refused_unless_the_host_is_loopback() {
-    for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:80/", "https://backend.identifai.net"] {
+    for url in [
+        "http://127.0.0.1:8080",
+        "http://localhost:1",
+        "http://[::1]:80/",
+        "https://backend.identifai.net",
+    ] {
         assert!(Client::with_api_key(url, KEY).is_ok(), "{url} is refused");
     }
     let error = Client::with_api_key("http://backend.identifai.net", KEY).unwrap_err();
-    assert!(matches!(error, ConfigError::InsecureBaseUrl { .. }), "{error:?}");
+    assert!(
+        matches!(error, ConfigError::InsecureBaseUrl { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("use https"), "{error}");
     assert!(!error.to_string().contains(KEY));
 
@@ -111,7 +132,10 @@ fn plain_http_is_refused_unless_the_host_is_loopback() {
         ("https://example.com/?x=1", "query"),
     ] {
         let error = Client::with_api_key(url, KEY).unwrap_err();
-        assert!(matches!(error, ConfigError::InvalidBaseUrl { .. }), "{url}: {error:?}");
+        assert!(
+            matches!(error, ConfigError::InvalidBaseUrl { .. }),
+            "{url}: {error:?}"
+        );
         assert!(error.to_string().contains(says), "{url}: {error}");
     }
 }
@@ -145,7 +169,12 @@ async fn a_trailing_slash_in_the_base_url_does_not_double_the_slash() {
 async fn a_429_is_a_typed_error_with_the_servers_message() {
     let server = MockServer::start_async().await;
     server.get_credits(|_, then| {
-        then.client_error(429, &types::ErrorMessage { message: Some("Too Many Attempts.".into()) });
+        then.client_error(
+            429,
+            &types::ErrorMessage {
+                message: Some("Too Many Attempts.".into()),
+            },
+        );
     });
     match client(&server).get_credits().send().await {
         Err(Error::ErrorResponse(answer)) => {
@@ -166,7 +195,11 @@ async fn a_429_on_a_multipart_submission_is_typed_too() {
             .header("retry-after", "2")
             .body(r#"{"message": "Too Many Attempts."}"#);
     });
-    let result = client(&server).classify_image().image(b"png".to_vec()).send().await;
+    let result = client(&server)
+        .classify_image()
+        .image(b"png".to_vec())
+        .send()
+        .await;
     match result {
         Err(Error::ErrorResponse(answer)) => {
             assert_eq!(answer.status().as_u16(), 429);
@@ -193,14 +226,30 @@ async fn an_error_answer_that_is_not_json_keeps_its_status_and_text() {
     });
     let client = client(&server);
 
-    match client.get_image_classification().identifier("bad-gateway").send().await {
+    match client
+        .get_image_classification()
+        .identifier("bad-gateway")
+        .send()
+        .await
+    {
         Err(Error::ErrorResponse(answer)) => {
             assert_eq!(answer.status().as_u16(), 502);
-            assert!(answer.message.as_deref().unwrap().contains("502 Bad Gateway"));
+            assert!(
+                answer
+                    .message
+                    .as_deref()
+                    .unwrap()
+                    .contains("502 Bad Gateway")
+            );
         }
         other => panic!("expected a typed 502, got {other:?}"),
     }
-    match client.get_image_classification().identifier("no-body").send().await {
+    match client
+        .get_image_classification()
+        .identifier("no-body")
+        .send()
+        .await
+    {
         Err(Error::ErrorResponse(answer)) => {
             assert_eq!(answer.status().as_u16(), 401);
             assert_eq!(answer.message.as_deref(), Some("Unauthorized"));
@@ -213,7 +262,9 @@ async fn an_error_answer_that_is_not_json_keeps_its_status_and_text() {
 async fn a_server_that_does_not_answer_fails_at_the_request_timeout() {
     let server = MockServer::start_async().await;
     server.get_credits(|_, then| {
-        then.ok(&credits()).into_inner().delay(Duration::from_secs(30));
+        then.ok(&credits())
+            .into_inner()
+            .delay(Duration::from_secs(30));
     });
     let client = ClientConfig::new(KEY)
         .base_url(server.base_url())
@@ -226,16 +277,25 @@ async fn a_server_that_does_not_answer_fails_at_the_request_timeout() {
         Error::CommunicationError(e) => assert!(e.is_timeout(), "{e:?}"),
         other => panic!("expected a timeout, got {other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(10), "the deadline was not kept");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the deadline was not kept"
+    );
 }
 
 #[test]
 fn an_upload_may_take_the_time_its_size_needs_within_the_cap() {
     let transport = identifai_api::config::Transport::default();
     // 60 s for the request, plus 50 MiB at 256 KiB/s.
-    assert_eq!(transport.deadline(Some(50 * 1024 * 1024)), Duration::from_secs(60 + 200));
+    assert_eq!(
+        transport.deadline(Some(50 * 1024 * 1024)),
+        Duration::from_secs(60 + 200)
+    );
     assert_eq!(transport.deadline(Some(0)), Duration::from_secs(60));
     // 5 GB at 256 KiB/s would be 5.4 hours: capped at 3 hours.
-    assert_eq!(transport.deadline(Some(5_000_000_000)), Duration::from_secs(3 * 3600));
+    assert_eq!(
+        transport.deadline(Some(5_000_000_000)),
+        Duration::from_secs(3 * 3600)
+    );
     assert_eq!(transport.deadline(None), Duration::from_secs(3 * 3600));
 }
