@@ -17,6 +17,7 @@ pub struct Report {
 }
 
 /// The generated sources.
+#[derive(Debug)]
 pub struct Generated {
     pub client: String,
     pub mock: String,

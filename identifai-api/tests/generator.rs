@@ -129,7 +129,7 @@ fn a_multipart_field_the_generator_cannot_handle_names_the_operation_and_field()
     let mut spec = spec();
     spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]
         ["schema"]["properties"]["tags"] = json!({"type": "array", "items": {"type": "string"}});
-    let error = generate(&spec).err().expect("an array field is refused");
+    let error = generate(&spec).expect_err("an array field is refused");
     assert!(
         error.contains("`classify_image` (POST /api/classification)"),
         "{error}"
@@ -144,7 +144,7 @@ fn a_json_answer_with_only_an_example_is_reported_instead_of_panicking() {
         "description": "Accepted.",
         "content": {"application/json": {"example": {"queued": true}}}
     });
-    let error = generate(&spec).err().expect("refused");
+    let error = generate(&spec).expect_err("refused");
     assert!(
         error.contains("`get_credits` (GET /api/user/credits)"),
         "{error}"
@@ -160,7 +160,7 @@ fn an_operation_without_an_id_or_sharing_one_is_reported() {
     let mut spec = spec();
     spec["paths"]["/api/classification_document"] = json!({"post": multipart_operation(None, json!({"document": {"type": "string", "format": "binary"}}))});
     spec["paths"]["/api/copy"] = json!({"post": multipart_operation(Some("get_credits"), json!({"n": {"type": "integer"}}))});
-    let error = generate(&spec).err().expect("refused");
+    let error = generate(&spec).expect_err("refused");
     assert!(
         error.contains("POST /api/classification_document has no operationId"),
         "{error}"
@@ -176,7 +176,7 @@ fn error_answers_with_different_bodies_are_reported() {
     let mut spec = spec();
     spec["paths"]["/api/user/credits"]["get"]["responses"]["404"] =
         json!({"description": "Not found.", "content": {"text/html": {}}});
-    let error = generate(&spec).err().expect("refused");
+    let error = generate(&spec).expect_err("refused");
     assert!(error.contains("`get_credits`"), "{error}");
     assert!(
         error.contains("its error responses have different bodies"),
@@ -189,7 +189,7 @@ fn a_construct_progenitor_panics_on_is_reported_with_its_operation() {
     let mut spec = spec();
     spec["paths"]["/api/classification/{hash}/override"]["post"]["requestBody"]["content"]["application/xml"] =
         json!({"schema": {"type": "object"}});
-    let error = generate(&spec).err().expect("refused");
+    let error = generate(&spec).expect_err("refused");
     assert!(
         error.contains("POST /api/classification/{hash}/override"),
         "{error}"
