@@ -1,20 +1,196 @@
-//! Maintainer tasks for the identifai-rs workspace: `cargo xtask <task>`.
+//! `cargo xtask <task>`: keep the vendored identifAI spec in step with the
+//! vendor's documentation.
+//!
+//! - `regen [--from SOURCE]`: rebuild `openapi/identifai.yaml` from the
+//!   vendor's pages and print what changed;
+//! - `diff OLD NEW`: what changed between two specs, breaking changes first;
+//! - `check`: the spec is normalised, the overlay still applies, the client
+//!   generates (run by CI).
+//!
+//! Exit codes: 0 success, 1 failure, 2 bad usage, 3 breaking changes found
+//! by `diff --fail-on-breaking`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand, ValueEnum};
+use xtask::regen::{self, Source};
+use xtask::{check, diff, spec, workspace_root};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Maintainer tasks for identifai-rs")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Rebuild openapi/identifai.yaml from the vendor's documentation.
+    Regen {
+        /// The docs index URL, a saved index file (its pages beside it), a
+        /// folder of saved pages, or one OpenAPI file.
+        #[arg(long, default_value = regen::DEFAULT_INDEX)]
+        from: String,
+        /// The spec file to write.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+    },
+    /// Report what changed between two specs, for a client's users.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit with status 3 when a change is breaking.
+        #[arg(long)]
+        fail_on_breaking: bool,
+    },
+    /// Check that the vendored spec and overlay are consistent.
+    Check {
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
-        Some("regen" | "diff" | "check") => {
-            eprintln!(
-                "xtask: `{}` is not implemented yet (see issue 3)",
-                task.unwrap_or_default()
-            );
-            ExitCode::from(2)
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.task {
+        Task::Regen { from, spec } => regen_task(
+            &from,
+            &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
+        ),
+        Task::Diff {
+            old,
+            new,
+            format,
+            fail_on_breaking,
+        } => diff_task(&old, &new, format, fail_on_breaking),
+        Task::Check { spec, overlay } => check_task(
+            &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
+            &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
+        ),
+    };
+    match result {
+        Ok(code) => code,
+        // The reader went away (`cargo xtask diff … | head`): not an error.
+        Err(message) if message == BROKEN_PIPE => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
         }
-        _ => {
-            eprintln!("usage: cargo xtask <regen|diff|check>");
-            ExitCode::from(2)
+    }
+}
+
+const BROKEN_PIPE: &str = "broken pipe";
+
+/// Prints to stdout; a closed pipe ends the task quietly.
+fn out(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BROKEN_PIPE.into()),
+        Err(e) => Err(format!("cannot write the output: {e}")),
+    }
+}
+
+fn regen_task(from: &str, spec_path: &std::path::Path) -> Result<ExitCode, String> {
+    let source = Source::parse(from)?;
+    let mut progress = Bar::default();
+    let outcome = regen::regenerate(&source, spec_path, &mut progress)?;
+    match outcome.report {
+        None => out(&format!("{} is unchanged\n", spec_path.display()))?,
+        Some(report) => out(&format!(
+            "wrote {}\n{}",
+            spec_path.display(),
+            report.to_text()
+        ))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff_task(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: Format,
+    fail_on_breaking: bool,
+) -> Result<ExitCode, String> {
+    let report = diff::diff(&spec::load(old)?, &spec::load(new)?);
+    let text = match format {
+        Format::Text => report.to_text(),
+        Format::Markdown => report.to_markdown(),
+        Format::Json => report.to_json(),
+    };
+    out(&text)?;
+    if !text.ends_with('\n') {
+        out("\n")?;
+    }
+    Ok(if fail_on_breaking && report.has_breaking() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check_task(
+    spec_path: &std::path::Path,
+    overlay_path: &std::path::Path,
+) -> Result<ExitCode, String> {
+    let findings = check::run(spec_path, overlay_path);
+    for note in &findings.notes {
+        out(&format!("ok: {note}\n"))?;
+    }
+    if findings.problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &findings.problems {
+        eprintln!("problem: {problem}");
+    }
+    Err(format!(
+        "check found {} problem(s)",
+        findings.problems.len()
+    ))
+}
+
+/// A progress bar on stderr when more than a handful of pages are read
+/// (indicatif hides it when stderr is not a terminal).
+#[derive(Default)]
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl regen::Progress for Bar {
+    fn start(&mut self, pages: usize) {
+        if pages > 5 {
+            let bar = indicatif::ProgressBar::new(pages as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            self.0 = Some(bar);
+        }
+    }
+    fn page_done(&mut self, origin: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(origin.rsplit('/').next().unwrap_or(origin).to_string());
+            bar.inc(1);
+        }
+    }
+    fn finish(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
         }
     }
 }

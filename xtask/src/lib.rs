@@ -1,0 +1,39 @@
+//! Maintainer tasks for the identifai-rs workspace, as a library so that
+//! they can be tested; `main.rs` is the command line.
+//!
+//! - [`regen`]: the vendor's documentation pages → `openapi/identifai.yaml`;
+//! - [`diff`]: what changed between two specs, for a client's users;
+//! - [`check`]: the vendored spec and overlay are consistent and generate.
+
+pub mod check;
+pub mod diff;
+pub mod regen;
+pub mod spec;
+
+// The build script's own modules, so that `check` applies the overlay and
+// generates the client exactly as the build does.
+#[allow(dead_code)]
+#[path = "../../identifai-api/build/codegen.rs"]
+mod codegen;
+#[allow(dead_code)]
+#[path = "../../identifai-api/build/enums.rs"]
+mod enums;
+#[allow(dead_code)]
+#[path = "../../identifai-api/build/multipart.rs"]
+mod multipart;
+#[allow(dead_code)]
+#[path = "../../identifai-api/build/overlay.rs"]
+pub mod overlay;
+#[allow(dead_code)]
+#[path = "../../identifai-api/build/prepare.rs"]
+mod prepare;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of this crate's folder).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -1,0 +1,234 @@
+//! Reading, normalising and writing the vendored spec.
+//!
+//! The normal form makes `openapi/identifai.yaml` independent of the order
+//! in which the vendor's pages were read: name-keyed maps (paths,
+//! components, responses) are sorted, the keys of each OpenAPI object come
+//! in a fixed order, and only the order of schema properties (which is the
+//! order of the fields in the docs and on the wire) is kept as written.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+/// Parses YAML (or JSON) text.
+pub fn parse(text: &str, what: &str) -> Result<Value, String> {
+    serde_norway::from_str(text).map_err(|e| format!("{what} is not valid YAML: {e}"))
+}
+
+/// Reads and parses a YAML file.
+pub fn load(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// The document in normal form, as YAML text.
+pub fn to_normalized_yaml(doc: &Value) -> Result<String, String> {
+    serde_norway::to_string(&normalize(doc)).map_err(|e| format!("cannot write YAML: {e}"))
+}
+
+/// Writes `text` to `path` atomically: a reader sees the old file or the new
+/// one, never half of one.
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
+    file.persist(path)
+        .map_err(|e| format!("cannot replace {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+/// What kind of object a map is, which decides the order of its keys.
+#[derive(Clone, Copy)]
+enum Kind {
+    Document,
+    Info,
+    /// The document's tags, sorted by name (pages list them in any order).
+    Tags,
+    Paths,
+    PathItem,
+    Operation,
+    Parameter,
+    RequestBody,
+    Responses,
+    Response,
+    Content,
+    MediaType,
+    Components,
+    NamedSchemas,
+    NamedMap(Item),
+    Schema,
+    Properties,
+    Other,
+}
+
+/// What the values of a name-keyed map are.
+#[derive(Clone, Copy)]
+enum Item {
+    Response,
+    Parameter,
+    RequestBody,
+    Other,
+}
+
+const DOCUMENT: &[&str] = &[
+    "openapi",
+    "info",
+    "servers",
+    "security",
+    "tags",
+    "paths",
+    "components",
+];
+const INFO: &[&str] = &["title", "version", "description"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+const OPERATION: &[&str] = &[
+    "tags",
+    "summary",
+    "description",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "security",
+];
+const PARAMETER: &[&str] = &["name", "in", "required", "description", "schema"];
+const RESPONSE: &[&str] = &["description", "headers", "content"];
+const MEDIA_TYPE: &[&str] = &["schema", "example", "examples", "encoding"];
+const COMPONENTS: &[&str] = &[
+    "schemas",
+    "parameters",
+    "requestBodies",
+    "responses",
+    "securitySchemes",
+];
+const SCHEMA: &[&str] = &[
+    "$ref",
+    "type",
+    "format",
+    "nullable",
+    "description",
+    "enum",
+    "default",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "items",
+    "properties",
+    "required",
+    "additionalProperties",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "example",
+];
+
+/// The document in normal form.
+pub fn normalize(doc: &Value) -> Value {
+    walk(doc, Kind::Document)
+}
+
+fn walk(value: &Value, kind: Kind) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(walk_map(map, kind)),
+        Value::Array(items) if matches!(kind, Kind::Tags) => {
+            let mut tags: Vec<Value> = items.iter().map(|v| walk(v, Kind::Other)).collect();
+            tags.sort_by(|a, b| {
+                let name = |v: &Value| v.get("name").and_then(Value::as_str).map(String::from);
+                name(a).cmp(&name(b))
+            });
+            Value::Array(tags)
+        }
+        Value::Array(items) => {
+            let item_kind = match kind {
+                Kind::Parameter => Kind::Parameter,
+                Kind::Schema => Kind::Schema,
+                _ => Kind::Other,
+            };
+            Value::Array(items.iter().map(|v| walk(v, item_kind)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn child_kind(kind: Kind, key: &str) -> Kind {
+    match (kind, key) {
+        (Kind::Document, "info") => Kind::Info,
+        (Kind::Document, "tags") => Kind::Tags,
+        (Kind::Document, "paths") => Kind::Paths,
+        (Kind::Document, "components") => Kind::Components,
+        (Kind::Paths, _) => Kind::PathItem,
+        (Kind::PathItem, "parameters") | (Kind::Operation, "parameters") => Kind::Parameter,
+        (Kind::PathItem, m) if METHODS.contains(&m) => Kind::Operation,
+        (Kind::Operation, "requestBody") => Kind::RequestBody,
+        (Kind::Operation, "responses") => Kind::Responses,
+        (Kind::Responses, _) => Kind::Response,
+        (Kind::RequestBody | Kind::Response, "content") => Kind::Content,
+        (Kind::Content, _) => Kind::MediaType,
+        (Kind::MediaType | Kind::Parameter, "schema") => Kind::Schema,
+        (Kind::Components, "schemas") => Kind::NamedSchemas,
+        (Kind::Components, "responses") => Kind::NamedMap(Item::Response),
+        (Kind::Components, "parameters") => Kind::NamedMap(Item::Parameter),
+        (Kind::Components, "requestBodies") => Kind::NamedMap(Item::RequestBody),
+        (Kind::Components, _) => Kind::NamedMap(Item::Other),
+        (Kind::NamedSchemas, _) => Kind::Schema,
+        (Kind::NamedMap(Item::Response), _) => Kind::Response,
+        (Kind::NamedMap(Item::Parameter), _) => Kind::Parameter,
+        (Kind::NamedMap(Item::RequestBody), _) => Kind::RequestBody,
+        (Kind::Schema, "properties") => Kind::Properties,
+        (Kind::Schema, "items" | "additionalProperties" | "allOf" | "oneOf" | "anyOf" | "not") => {
+            Kind::Schema
+        }
+        (Kind::Properties, _) => Kind::Schema,
+        _ => Kind::Other,
+    }
+}
+
+fn walk_map(map: &Map<String, Value>, kind: Kind) -> Map<String, Value> {
+    let mut keys: Vec<&String> = map.keys().collect();
+    match kind {
+        // Names: sorted, so that the order of the pages does not matter.
+        Kind::Paths | Kind::Responses | Kind::Content | Kind::NamedSchemas | Kind::NamedMap(_) => {
+            keys.sort()
+        }
+        // The fields in the order the docs give them.
+        Kind::Properties | Kind::Other | Kind::Tags => {}
+        Kind::Document => order(&mut keys, DOCUMENT),
+        Kind::Info => order(&mut keys, INFO),
+        Kind::PathItem => {
+            let mut fixed = vec!["summary", "description", "parameters"];
+            fixed.extend_from_slice(METHODS);
+            order(&mut keys, &fixed)
+        }
+        Kind::Operation => order(&mut keys, OPERATION),
+        Kind::Parameter => order(&mut keys, PARAMETER),
+        Kind::RequestBody => order(&mut keys, &["description", "required", "content"]),
+        Kind::Response => order(&mut keys, RESPONSE),
+        Kind::MediaType => order(&mut keys, MEDIA_TYPE),
+        Kind::Components => order(&mut keys, COMPONENTS),
+        Kind::Schema => order(&mut keys, SCHEMA),
+    }
+    keys.into_iter()
+        .map(|key| (key.clone(), walk(&map[key], child_kind(kind, key))))
+        .collect()
+}
+
+/// Puts the keys named in `fixed` first, in that order, then the others
+/// sorted.
+fn order(keys: &mut [&String], fixed: &[&str]) {
+    keys.sort_by_key(|key| {
+        let rank = fixed.iter().position(|f| f == key).unwrap_or(fixed.len());
+        (rank, key.to_string())
+    });
+}

@@ -1,0 +1,75 @@
+//! The `cargo xtask` command line: exit codes and output formats.
+
+use std::process::{Command, Output};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("xtask runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn diff_fails_on_breaking_changes_only_when_asked() {
+    let old = format!("{FIXTURES}/diff/old.yaml");
+    let new = format!("{FIXTURES}/diff/new.yaml");
+
+    let plain = xtask(&["diff", &old, &new]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(stdout(&plain).starts_with("Breaking changes"), "{}", stdout(&plain));
+
+    let strict = xtask(&["diff", &old, &new, "--fail-on-breaking"]);
+    assert_eq!(strict.status.code(), Some(3));
+
+    let same = xtask(&["diff", &old, &old, "--fail-on-breaking"]);
+    assert_eq!(same.status.code(), Some(0));
+    assert_eq!(stdout(&same), "No changes.\n");
+}
+
+#[test]
+fn diff_writes_markdown_and_json_on_request() {
+    let old = format!("{FIXTURES}/diff/old.yaml");
+    let new = format!("{FIXTURES}/diff/new.yaml");
+    let markdown = xtask(&["diff", &old, &new, "--format", "markdown"]);
+    assert!(stdout(&markdown).contains("## "), "{}", stdout(&markdown));
+    let json = xtask(&["diff", &old, &new, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON output");
+    assert!(report["changes"].as_array().is_some_and(|c| !c.is_empty()));
+}
+
+#[test]
+fn diff_names_a_missing_file() {
+    let output = xtask(&["diff", "no/such/old.yaml", "no/such/new.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read no/such/old.yaml"));
+}
+
+#[test]
+fn check_passes_on_the_vendored_files_and_fails_with_the_cause_otherwise() {
+    let ok = xtask(&["check"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(stdout(&ok).contains("ok: the client generates"));
+
+    let unnormalised = format!("{FIXTURES}/diff/old.yaml");
+    let failed = xtask(&["check", "--spec", &unnormalised]);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("problem:") && stderr.contains("check found"), "{stderr}");
+}
+
+#[test]
+fn regen_from_saved_pages_writes_the_spec_and_says_what_changed() {
+    let spec = std::env::temp_dir().join(format!("xtask-cli-{}.yaml", std::process::id()));
+    let output = xtask(&["regen", "--from", &format!("{FIXTURES}/pages"), "--spec", spec.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&spec);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout(&output).contains("operation added"), "{}", stdout(&output));
+}
+
+#[test]
+fn a_wrong_command_is_a_usage_error() {
+    assert_eq!(xtask(&["frobnicate"]).status.code(), Some(2));
+}
