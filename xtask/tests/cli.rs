@@ -5,7 +5,10 @@ use std::process::{Command, Output};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("xtask runs")
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -19,7 +22,11 @@ fn diff_fails_on_breaking_changes_only_when_asked() {
 
     let plain = xtask(&["diff", &old, &new]);
     assert_eq!(plain.status.code(), Some(0));
-    assert!(stdout(&plain).starts_with("Breaking changes"), "{}", stdout(&plain));
+    assert!(
+        stdout(&plain).starts_with("Breaking changes"),
+        "{}",
+        stdout(&plain)
+    );
 
     let strict = xtask(&["diff", &old, &new, "--fail-on-breaking"]);
     assert_eq!(strict.status.code(), Some(3));
@@ -50,23 +57,46 @@ fn diff_names_a_missing_file() {
 #[test]
 fn check_passes_on_the_vendored_files_and_fails_with_the_cause_otherwise() {
     let ok = xtask(&["check"]);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(stdout(&ok).contains("ok: the client generates"));
 
     let unnormalised = format!("{FIXTURES}/diff/old.yaml");
     let failed = xtask(&["check", "--spec", &unnormalised]);
     assert_eq!(failed.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("problem:") && stderr.contains("check found"), "{stderr}");
+    assert!(
+        stderr.contains("problem:") && stderr.contains("check found"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn regen_from_saved_pages_writes_the_spec_and_says_what_changed() {
     let spec = std::env::temp_dir().join(format!("xtask-cli-{}.yaml", std::process::id()));
-    let output = xtask(&["regen", "--from", &format!("{FIXTURES}/pages"), "--spec", spec.to_str().unwrap()]);
+    let output = xtask(&[
+        "regen",
+        "--from",
+        &format!("{FIXTURES}/pages"),
+        "--spec",
+        spec.to_str().unwrap(),
+    ]);
     let _ = std::fs::remove_file(&spec);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout(&output).contains("operation added"), "{}", stdout(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout(&output).contains("operation added"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
