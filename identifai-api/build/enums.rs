@@ -12,12 +12,33 @@ fn doc_attr(text: &str) -> TokenStream {
     quote! { #[doc = #text] }
 }
 
-fn variant_ident(value: &str) -> syn::Ident {
-    let mut name = value.to_upper_camel_case();
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        name = format!("V{name}");
-    }
-    format_ident!("{}", name)
+/// Variant names for the values: UpperCamelCase, valid Rust, distinct
+/// (a clash gets a number), and never `reserved`.
+fn variant_idents<T: ToString>(values: &[T], reserved: &str) -> Vec<syn::Ident> {
+    let mut taken: Vec<String> = vec![reserved.to_string()];
+    values
+        .iter()
+        .map(|value| {
+            let text = value.to_string();
+            let mut name: String = text
+                .replace('-', " minus ")
+                .to_upper_camel_case()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                name = format!("V{name}");
+            }
+            let mut unique = name.clone();
+            let mut n = 2;
+            while taken.contains(&unique) || syn::parse_str::<syn::Ident>(&unique).is_err() {
+                unique = format!("{name}{n}");
+                n += 1;
+            }
+            taken.push(unique.clone());
+            format_ident!("{}", unique)
+        })
+        .collect()
 }
 
 /// An enum whose values may grow: unknown values decode into `Unknown`.
@@ -29,12 +50,12 @@ pub fn open_enum(open: &OpenEnum) -> TokenStream {
             .unwrap_or("A value the server sends."),
     );
     let values = &open.values;
-    let variants: Vec<_> = values.iter().map(|v| variant_ident(v)).collect();
-    let other = if variants.iter().any(|v| v == "Unknown") {
+    let other = if values.iter().any(|v| v.to_upper_camel_case() == "Unknown") {
         format_ident!("Other")
     } else {
         format_ident!("Unknown")
     };
+    let variants = variant_idents(values, &other.to_string());
     let variant_docs = values.iter().map(|v| doc_attr(&format!("`{v}`")));
     quote! {
         #doc
@@ -114,7 +135,7 @@ pub fn open_enum(open: &OpenEnum) -> TokenStream {
 /// the documented values.
 pub fn string_enum(name: &syn::Ident, doc: &str, values: &[String]) -> TokenStream {
     let doc = doc_attr(doc);
-    let variants: Vec<_> = values.iter().map(|v| variant_ident(v)).collect();
+    let variants = variant_idents(values, "");
     let variant_docs = values.iter().map(|v| doc_attr(&format!("`{v}`")));
     let listed = values.join(", ");
     quote! {
@@ -162,10 +183,7 @@ pub fn string_enum(name: &syn::Ident, doc: &str, values: &[String]) -> TokenStre
 /// caller pass a plain number, checked against the documented values.
 pub fn integer_enum(name: &syn::Ident, doc: &str, values: &[i64]) -> TokenStream {
     let doc = doc_attr(doc);
-    let variants: Vec<_> = values
-        .iter()
-        .map(|v| format_ident!("V{}", v.unsigned_abs()))
-        .collect();
+    let variants = variant_idents(values, "");
     let variant_docs = values.iter().map(|v| doc_attr(&format!("`{v}`")));
     let listed = values
         .iter()

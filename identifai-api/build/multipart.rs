@@ -7,11 +7,19 @@
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use serde_json::Value;
 
 use crate::enums;
+
+#[path = "multipart_client.rs"]
+mod client;
+#[path = "multipart_mock.rs"]
+mod mock;
+
 use crate::prepare::{OPEN_ENUM_KEY, RawOperation, resolve};
+pub use client::client_code;
+pub use mock::mock_code;
 
 /// One multipart operation, understood.
 pub struct MultipartOp {
@@ -97,7 +105,8 @@ fn analyze_one(raw: &RawOperation, doc: &mut Value) -> Result<MultipartOp, Strin
         match param.get("in").and_then(Value::as_str) {
             Some("path") => path_params.push(PathParam {
                 name: pname.to_string(),
-                ident: format_ident!("{}", rust_ident(pname)),
+                ident: rust_ident(pname)
+                    .map_err(|e| unsupported(format!("the path parameter {e}")))?,
             }),
             other => {
                 return Err(unsupported(format!(
@@ -172,11 +181,13 @@ fn analyze_one(raw: &RawOperation, doc: &mut Value) -> Result<MultipartOp, Strin
         let ty = fschema.get("type").and_then(Value::as_str);
         let format = fschema.get("format").and_then(Value::as_str);
         let enum_values = fschema.get("enum").and_then(Value::as_array);
-        let type_name = format_ident!("{}{}", pascal, fname.to_upper_camel_case());
+        let type_name = type_ident(&format!("{pascal}{}", fname.to_upper_camel_case()))
+            .map_err(|e| unsupported(format!("the field type {e}")))?;
         let kind = match (reference, ty, format, enum_values) {
             (Some(r), _, _, Some(_)) => {
                 let component = r.rsplit('/').next().unwrap_or_default();
-                let ident = format_ident!("{}", component);
+                let ident =
+                    type_ident(component).map_err(|e| unsupported(format!("the schema {e}")))?;
                 FieldKind::Text(quote! { types::#ident })
             }
             (_, _, _, Some(_)) if fschema.get(OPEN_ENUM_KEY).is_some() => {
@@ -222,14 +233,14 @@ fn analyze_one(raw: &RawOperation, doc: &mut Value) -> Result<MultipartOp, Strin
         };
         fields.push(Field {
             name: fname.clone(),
-            ident: format_ident!("{}", rust_ident(fname)),
+            ident: rust_ident(fname).map_err(|e| unsupported(format!("the field {e}")))?,
             doc: doc_text,
             required: required.contains(&fname.as_str()),
             nullable,
             kind,
         });
     }
-    if !fields.iter().any(|f| matches!(f.kind, FieldKind::File)) && fields.is_empty() {
+    if fields.is_empty() {
         return Err(unsupported("a multipart body with no fields".into()));
     }
 
@@ -295,7 +306,8 @@ fn analyze_responses(op: &Value, pascal: &str, doc: &mut Value) -> Result<Vec<Re
                     .ok_or("a JSON response without a schema")?;
                 match schema.get("$ref").and_then(Value::as_str) {
                     Some(r) => {
-                        let ident = format_ident!("{}", r.rsplit('/').next().unwrap_or_default());
+                        let ident = type_ident(r.rsplit('/').next().unwrap_or_default())
+                            .map_err(|e| format!("the response schema {e}"))?;
                         Body::Json(quote! { types::#ident })
                     }
                     None => {
@@ -306,7 +318,8 @@ fn analyze_responses(op: &Value, pascal: &str, doc: &mut Value) -> Result<Vec<Re
                             if success { "Response" } else { "ErrorResponse" }
                         );
                         doc["components"]["schemas"][&name] = schema.clone();
-                        let ident = format_ident!("{}", name);
+                        let ident =
+                            type_ident(&name).map_err(|e| format!("the response schema {e}"))?;
                         Body::Json(quote! { types::#ident })
                     }
                 }
@@ -322,42 +335,62 @@ fn analyze_responses(op: &Value, pascal: &str, doc: &mut Value) -> Result<Vec<Re
     Ok(out)
 }
 
-fn rust_ident(name: &str) -> String {
-    let snake = name.replace(['[', ']'], "").to_snake_case();
-    match snake.as_str() {
-        "type" | "ref" | "self" | "match" | "move" | "box" | "use" | "mod" | "fn" | "in" => {
-            format!("{snake}_")
-        }
-        _ => snake,
-    }
+/// A snake_case Rust identifier for a name from the spec: characters Rust
+/// does not allow become `_`, a leading digit gets a `_` before it, and a
+/// keyword gets one after it.
+pub fn rust_ident(name: &str) -> Result<syn::Ident, String> {
+    usable_ident(name, name.to_snake_case(), "_")
 }
 
-fn is_success(status: &Option<Result<u16, u16>>) -> bool {
+/// An UpperCamelCase Rust type name for a name from the spec, as typify
+/// names the types it generates.
+pub fn type_ident(name: &str) -> Result<syn::Ident, String> {
+    usable_ident(name, name.to_upper_camel_case(), "T")
+}
+
+fn usable_ident(original: &str, cased: String, digit_prefix: &str) -> Result<syn::Ident, String> {
+    let mut ident: String = cased
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert_str(0, digit_prefix);
+    }
+    if syn::parse_str::<syn::Ident>(&ident).is_err() {
+        ident.push('_');
+    }
+    syn::parse_str::<syn::Ident>(&ident)
+        .map_err(|_| format!("`{original}`, which cannot be made a Rust identifier"))
+}
+
+pub(crate) fn is_success(status: &Option<Result<u16, u16>>) -> bool {
     matches!(status, None | Some(Ok(200..=299)) | Some(Err(2)))
 }
 
-fn is_error(status: &Option<Result<u16, u16>>) -> bool {
+pub(crate) fn is_error(status: &Option<Result<u16, u16>>) -> bool {
     matches!(status, None | Some(Ok(400..=599)) | Some(Err(4..=5)))
 }
 
-fn body_type(op: &MultipartOp, success: bool) -> Result<Body, String> {
+pub(crate) fn body_type(op: &MultipartOp, success: bool) -> Result<Body, String> {
     let mut kinds: Vec<Body> = Vec::new();
-    for r in op.responses.iter().filter(|r| {
-        if success {
-            is_success(&r.status)
-        } else {
-            is_error(&r.status)
-        }
+    // `default` is the success only when no success status is documented;
+    // beside one, it stands for the errors.
+    let explicit_success = op
+        .responses
+        .iter()
+        .any(|r| r.status.is_some() && is_success(&r.status));
+    for r in op.responses.iter().filter(|r| match (&r.status, success) {
+        (None, true) => !explicit_success,
+        (None, false) => explicit_success,
+        (status, true) => is_success(status),
+        (status, false) => is_error(status),
     }) {
-        if success
-            && r.status.is_none()
-            && op
-                .responses
-                .iter()
-                .any(|o| matches!(o.status, Some(Err(2))))
-        {
-            continue;
-        }
         if !kinds.iter().any(|k| same_body(k, &r.body)) {
             kinds.push(r.body.clone());
         }
@@ -381,487 +414,10 @@ fn same_body(a: &Body, b: &Body) -> bool {
     }
 }
 
-fn body_tokens(body: &Body) -> TokenStream {
+pub(crate) fn body_tokens(body: &Body) -> TokenStream {
     match body {
         Body::Json(t) => t.clone(),
         Body::Raw => quote! { ByteStream },
         Body::Empty => quote! { () },
     }
-}
-
-/// The `Client` method, the builder, and the field types of an operation.
-pub struct ClientCode {
-    pub method: TokenStream,
-    pub builder: TokenStream,
-    pub types: Vec<TokenStream>,
-}
-
-pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
-    let method_ident = format_ident!("{}", op.operation_id);
-    let struct_ident = format_ident!("{}", op.operation_id.to_upper_camel_case());
-    let http_method = format_ident!("{}", op.method);
-    let success = body_type(op, true)?;
-    let error = body_type(op, false)?;
-    let success_ty = body_tokens(&success);
-    let error_ty = body_tokens(&error);
-
-    let params = op
-        .path_params
-        .iter()
-        .map(|p| (&p.ident, quote! { ::std::string::String }, true, false));
-    let fields = op.fields.iter().map(|f| {
-        let ty = match &f.kind {
-            FieldKind::File => quote! { crate::multipart::FilePart },
-            FieldKind::Text(t) => t.clone(),
-        };
-        (&f.ident, ty, f.required, f.nullable)
-    });
-    let all: Vec<_> = params.chain(fields).collect();
-
-    let struct_fields = all.iter().map(|(ident, ty, required, nullable)| {
-        if *required && !*nullable {
-            quote! { #ident: ::std::result::Result<#ty, ::std::string::String> }
-        } else {
-            quote! { #ident: ::std::result::Result<::std::option::Option<#ty>, ::std::string::String> }
-        }
-    });
-    let inits = all.iter().map(|(ident, _, required, _)| {
-        if *required {
-            let msg = format!("{ident} was not initialized");
-            quote! { #ident: Err(#msg.to_string()) }
-        } else {
-            quote! { #ident: Ok(None) }
-        }
-    });
-    let setters = all.iter().map(|(ident, ty, required, nullable)| {
-        let field_doc = op
-            .fields
-            .iter()
-            .find(|f| f.ident == **ident)
-            .and_then(|f| f.doc.clone())
-            .map(|d| quote! { #[doc = #d] });
-        let is_file = ty.to_string().contains("FilePart");
-        if is_file {
-            let wrap = if *required && !*nullable { quote! { value.into() } } else { quote! { Some(value.into()) } };
-            quote! {
-                #field_doc
-                pub fn #ident<V>(mut self, value: V) -> Self
-                where V: ::std::convert::Into<crate::multipart::FilePart>
-                {
-                    self.#ident = Ok(#wrap);
-                    self
-                }
-            }
-        } else {
-            let (target, map) = match (*required, *nullable) {
-                (true, false) => (ty.clone(), quote! {}),
-                (true, true) => (quote! { ::std::option::Option<#ty> }, quote! {}),
-                (false, _) => (ty.clone(), quote! { .map(Some) }),
-            };
-            let ty_text = target.to_string().replace(' ', "");
-            quote! {
-                #field_doc
-                pub fn #ident<V>(mut self, value: V) -> Self
-                where
-                    V: ::std::convert::TryInto<#target>,
-                    V::Error: ::std::fmt::Display,
-                {
-                    self.#ident = value
-                        .try_into()
-                        #map
-                        .map_err(|e| format!("conversion to `{}` for {} failed: {}", #ty_text, stringify!(#ident), e));
-                    self
-                }
-            }
-        }
-    });
-
-    let idents: Vec<_> = all.iter().map(|(i, ..)| *i).collect();
-    let mut url_format = op.path.clone();
-    for p in &op.path_params {
-        url_format = url_format.replace(&format!("{{{}}}", p.name), "{}");
-    }
-    let url_format = format!("{{}}{url_format}");
-    let url_args = op.path_params.iter().map(|p| {
-        let i = &p.ident;
-        quote! { encode_path(&#i.to_string()) }
-    });
-
-    let parts = op.fields.iter().map(|f| {
-        let ident = &f.ident;
-        let name = &f.name;
-        match (&f.kind, f.required, f.nullable) {
-            (FieldKind::File, true, false) => quote! {
-                form = form.part(#name, #ident.into_part().map_err(Error::InvalidRequest)?);
-            },
-            (FieldKind::File, _, _) => quote! {
-                if let Some(value) = #ident {
-                    form = form.part(#name, value.into_part().map_err(Error::InvalidRequest)?);
-                }
-            },
-            (FieldKind::Text(_), true, false) => quote! {
-                form = form.text(#name, #ident.to_string());
-            },
-            // Required but null: the field is sent empty, which the server
-            // reads as null.
-            (FieldKind::Text(_), true, true) => quote! {
-                form = form.text(#name, #ident.map(|v| v.to_string()).unwrap_or_default());
-            },
-            (FieldKind::Text(_), false, _) => quote! {
-                if let Some(value) = #ident {
-                    form = form.text(#name, value.to_string());
-                }
-            },
-        }
-    });
-
-    let matches = response_matches(op, &success, &error);
-    let operation_id = &op.operation_id;
-    let send_doc = format!(
-        "Sends a `{}` request to `{}`",
-        op.method.to_uppercase(),
-        op.path
-    );
-    let builder_doc = format!(
-        "Builder for [`Client::{0}`]\n\n[`Client::{0}`]: super::Client::{0}",
-        op.operation_id
-    );
-    let builder = quote! {
-        #[doc = #builder_doc]
-        #[derive(Debug)]
-        pub struct #struct_ident<'a> {
-            client: &'a super::Client,
-            #( #struct_fields, )*
-        }
-
-        impl<'a> #struct_ident<'a> {
-            pub fn new(client: &'a super::Client) -> Self {
-                Self { client, #( #inits, )* }
-            }
-
-            #( #setters )*
-
-            #[doc = #send_doc]
-            pub async fn send(self) -> ::std::result::Result<ResponseValue<#success_ty>, Error<#error_ty>> {
-                let Self { client, #( #idents, )* } = self;
-                #( let #idents = #idents.map_err(Error::InvalidRequest)?; )*
-                let url = format!(#url_format, client.baseurl, #( #url_args, )*);
-                #[allow(unused_mut)]
-                let mut form = ::reqwest::multipart::Form::new();
-                #( #parts )*
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .#http_method(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .multipart(form)
-                    .build()?;
-                let info = OperationInfo { operation_id: #operation_id };
-                client.pre(&mut request, &info).await?;
-                let result = client.exec(request, &info).await;
-                client.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    #( #matches )*
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-        }
-    };
-
-    let doc = format!(
-        "{}\n\nSends a `{}` request to `{}` as `multipart/form-data`.\n\n```ignore\nlet response = client.{}()\n{}    .send()\n    .await;\n```",
-        op.doc,
-        op.method.to_uppercase(),
-        op.path,
-        op.operation_id,
-        all.iter()
-            .map(|(i, ..)| format!("    .{i}({i})\n"))
-            .collect::<String>(),
-    );
-    let method = quote! {
-        #[doc = #doc]
-        pub fn #method_ident(&self) -> builder::#struct_ident<'_> {
-            builder::#struct_ident::new(self)
-        }
-    };
-    Ok(ClientCode {
-        method,
-        builder,
-        types: op.types.clone(),
-    })
-}
-
-fn response_matches(op: &MultipartOp, success: &Body, error: &Body) -> Vec<TokenStream> {
-    let mut ordered: Vec<&Response> = op.responses.iter().collect();
-    // Exact codes before ranges, ranges before `default`.
-    ordered.sort_by_key(|r| match r.status {
-        Some(Ok(code)) => (0, code),
-        Some(Err(range)) => (1, range),
-        None => (2, 0),
-    });
-    let mut arms = Vec::new();
-    let mut has_success = false;
-    for r in ordered {
-        let pat = match r.status {
-            Some(Ok(code)) => quote! { #code },
-            Some(Err(2)) => quote! { 200..=299 },
-            Some(Err(range)) => {
-                let (min, max) = (range * 100, range * 100 + 99);
-                quote! { #min..=#max }
-            }
-            None if !has_success => quote! { 200..=299 },
-            None => quote! { _ },
-        };
-        if is_success(&r.status) && !has_success {
-            has_success = true;
-            arms.push(match success {
-                Body::Json(_) => quote! { #pat => ResponseValue::from_response(response).await, },
-                Body::Raw => quote! { #pat => Ok(ResponseValue::stream(response)), },
-                Body::Empty => quote! { #pat => Ok(ResponseValue::empty(response)), },
-            });
-            if r.status.is_some() {
-                continue;
-            }
-        }
-        if is_error(&r.status) {
-            let pat = if r.status.is_none() {
-                quote! { _ }
-            } else {
-                pat
-            };
-            arms.push(match error {
-                Body::Json(_) => quote! { #pat => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)), },
-                Body::Raw => quote! { #pat => Err(Error::ErrorResponse(ResponseValue::stream(response))), },
-                Body::Empty => quote! { #pat => Err(Error::ErrorResponse(ResponseValue::empty(response))), },
-            });
-        }
-    }
-    if !has_success {
-        arms.insert(
-            0,
-            quote! { 200..=299 => Ok(ResponseValue::stream(response)), },
-        );
-    }
-    arms
-}
-
-/// The httpmock `When`/`Then` pair of an operation and its `MockServerExt`
-/// method, in progenitor's style.
-pub struct MockCode {
-    pub operations: TokenStream,
-    pub trait_fn: TokenStream,
-    pub impl_fn: TokenStream,
-}
-
-pub fn mock_code(op: &MultipartOp) -> Result<MockCode, String> {
-    let pascal = op.operation_id.to_upper_camel_case();
-    let when = format_ident!("{}When", pascal);
-    let then = format_ident!("{}Then", pascal);
-    let method_ident = format_ident!("{}", op.operation_id);
-    let http_method = format_ident!("{}", op.method.to_uppercase());
-    let mut regex = op.path.clone();
-    for p in &op.path_params {
-        regex = regex.replace(&format!("{{{}}}", p.name), "[^/]*");
-    }
-    let regex = format!("^{regex}$");
-
-    let path_fns = op.path_params.iter().map(|p| {
-        let ident = &p.ident;
-        let mut pattern = op.path.clone();
-        for other in &op.path_params {
-            let replacement = if other.name == p.name { "{}".to_string() } else { "[^/]*".to_string() };
-            pattern = pattern.replace(&format!("{{{}}}", other.name), &replacement);
-        }
-        let pattern = format!("^{pattern}$");
-        quote! {
-            pub fn #ident(self, value: &str) -> Self {
-                let re = regex::Regex::new(&format!(#pattern, regex::escape(&progenitor_client::encode_path(value)))).unwrap();
-                Self(self.0.path_matches(re))
-            }
-        }
-    });
-
-    let field_fns = op.fields.iter().map(|f| {
-        let ident = &f.ident;
-        let name = &f.name;
-        match &f.kind {
-            FieldKind::File => {
-                let file_name = format_ident!("{}_file_name", ident);
-                let content_type = format_ident!("{}_content_type", ident);
-                let doc = format!("Matches when the file part `{name}` holds exactly these bytes.");
-                let doc_name = format!("Matches when the file part `{name}` has this file name.");
-                let doc_type = format!("Matches when the file part `{name}` has this content type.");
-                quote! {
-                    #[doc = #doc]
-                    pub fn #ident(self, data: impl Into<::std::vec::Vec<u8>>) -> Self {
-                        let data = data.into();
-                        Self(self.0.is_true(move |req| {
-                            crate::mock::form_part(req, #name).is_some_and(|p| p.data == data)
-                        }))
-                    }
-                    #[doc = #doc_name]
-                    pub fn #file_name(self, file_name: &str) -> Self {
-                        let file_name = file_name.to_string();
-                        Self(self.0.is_true(move |req| {
-                            crate::mock::form_part(req, #name)
-                                .is_some_and(|p| p.file_name.as_deref() == Some(file_name.as_str()))
-                        }))
-                    }
-                    #[doc = #doc_type]
-                    pub fn #content_type(self, content_type: &str) -> Self {
-                        let content_type = content_type.to_string();
-                        Self(self.0.is_true(move |req| {
-                            crate::mock::form_part(req, #name)
-                                .is_some_and(|p| p.content_type.as_deref() == Some(content_type.as_str()))
-                        }))
-                    }
-                }
-            }
-            FieldKind::Text(ty) => {
-                let (param, text) = match (f.required && f.nullable, ty.to_string().contains("String")) {
-                    (true, true) => (quote! { ::std::option::Option<&str> }, quote! { value.unwrap_or_default().to_string() }),
-                    (true, false) => (quote! { ::std::option::Option<#ty> }, quote! { value.map(|v| v.to_string()).unwrap_or_default() }),
-                    (false, true) => (quote! { &str }, quote! { value.to_string() }),
-                    (false, false) => (quote! { #ty }, quote! { value.to_string() }),
-                };
-                let doc = format!("Matches when the text part `{name}` holds this value.");
-                quote! {
-                    #[doc = #doc]
-                    pub fn #ident(self, value: #param) -> Self {
-                        let expected = #text;
-                        Self(self.0.is_true(move |req| {
-                            crate::mock::form_part(req, #name)
-                                .is_some_and(|p| p.file_name.is_none() && p.data == expected.as_bytes())
-                        }))
-                    }
-                }
-            }
-        }
-    });
-
-    let absent_fns = op.fields.iter().filter(|f| !f.required).map(|f| {
-        let name = &f.name;
-        let ident = format_ident!("{}_absent", f.ident);
-        let doc = format!("Matches when the request has no `{name}` part.");
-        quote! {
-            #[doc = #doc]
-            pub fn #ident(self) -> Self {
-                Self(self.0.is_true(move |req| crate::mock::form_part(req, #name).is_none()))
-            }
-        }
-    });
-
-    let then_fns = mock_then_fns(op)?;
-    let operations = quote! {
-        pub struct #when(::httpmock::When);
-        impl #when {
-            pub fn new(inner: ::httpmock::When) -> Self {
-                Self(
-                    inner
-                        .method(::httpmock::Method::#http_method)
-                        .path_matches(regex::Regex::new(#regex).unwrap())
-                        .header_includes("content-type", "multipart/form-data"),
-                )
-            }
-            pub fn into_inner(self) -> ::httpmock::When {
-                self.0
-            }
-            #( #path_fns )*
-            #( #field_fns )*
-            #( #absent_fns )*
-        }
-        pub struct #then(::httpmock::Then);
-        impl #then {
-            pub fn new(inner: ::httpmock::Then) -> Self {
-                Self(inner)
-            }
-            pub fn into_inner(self) -> ::httpmock::Then {
-                self.0
-            }
-            #( #then_fns )*
-        }
-    };
-    let trait_fn = quote! {
-        fn #method_ident<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
-        where
-            F: FnOnce(operations::#when, operations::#then);
-    };
-    let impl_fn = quote! {
-        fn #method_ident<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
-        where
-            F: FnOnce(operations::#when, operations::#then),
-        {
-            self.mock(|when, then| config_fn(operations::#when::new(when), operations::#then::new(then)))
-        }
-    };
-    Ok(MockCode {
-        operations,
-        trait_fn,
-        impl_fn,
-    })
-}
-
-fn mock_then_fns(op: &MultipartOp) -> Result<Vec<TokenStream>, String> {
-    let mut out = Vec::new();
-    for r in &op.responses {
-        let (fn_name, status_param, status_value, check) = match r.status {
-            Some(Ok(code)) => {
-                let reason = http::StatusCode::from_u16(code)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .ok_or_else(|| format!("`{}`: unknown status {code}", op.operation_id))?;
-                (
-                    format_ident!("{}", reason.to_snake_case()),
-                    quote! {},
-                    quote! { #code },
-                    quote! {},
-                )
-            }
-            Some(Err(range)) => {
-                let name = match range {
-                    2 => "success",
-                    4 => "client_error",
-                    5 => "server_error",
-                    _ => return Err(format!("`{}`: the status range {range}XX", op.operation_id)),
-                };
-                (
-                    format_ident!("{}", name),
-                    quote! { status: u16, },
-                    quote! { status },
-                    quote! { assert_eq!(status / 100u16, #range); },
-                )
-            }
-            None => (
-                format_ident!("default_response"),
-                quote! { status: u16, },
-                quote! { status },
-                quote! {},
-            ),
-        };
-        out.push(match &r.body {
-            Body::Json(ty) => quote! {
-                pub fn #fn_name(self, #status_param value: &#ty) -> Self {
-                    #check
-                    Self(self.0.status(#status_value).header("content-type", "application/json").json_body_obj(value))
-                }
-            },
-            Body::Raw => quote! {
-                pub fn #fn_name(self, #status_param value: ::serde_json::Value) -> Self {
-                    #check
-                    Self(self.0.status(#status_value).json_body(value))
-                }
-            },
-            Body::Empty => quote! {
-                pub fn #fn_name(self, #status_param) -> Self {
-                    #check
-                    Self(self.0.status(#status_value))
-                }
-            },
-        });
-    }
-    Ok(out)
 }

@@ -118,29 +118,27 @@ fn hoist_in(node: &mut Value, found: &mut BTreeMap<String, OpenEnum>) -> Result<
                             .collect()
                     })
                     .unwrap_or_default();
-                if values.is_empty() {
-                    return Err(format!("open enum `{name}` lists no string values"));
+                if syn::parse_str::<syn::Ident>(&name).is_err() {
+                    return Err(format!(
+                        "`{OPEN_ENUM_KEY}: {name}` does not name a Rust type"
+                    ));
                 }
                 let description = map
                     .get("description")
                     .and_then(Value::as_str)
                     .map(String::from);
-                if let Some(seen) = found.get(&name) {
-                    if seen.values != values {
-                        return Err(format!(
-                            "open enum `{name}` is declared twice with different values: {:?} and {:?}",
-                            seen.values, values
-                        ));
+                // Sites that share an open enum may list different values
+                // (the vendor adds one in one place first): the enum knows
+                // them all.
+                let open = found.entry(name.clone()).or_insert_with(|| OpenEnum {
+                    name: name.clone(),
+                    description,
+                    values: Vec::new(),
+                });
+                for value in values {
+                    if !open.values.contains(&value) {
+                        open.values.push(value);
                     }
-                } else {
-                    found.insert(
-                        name.clone(),
-                        OpenEnum {
-                            name: name.clone(),
-                            description: description.clone(),
-                            values,
-                        },
-                    );
                 }
                 let mut replacement = Map::new();
                 replacement.insert("$ref".into(), json!(format!("#/components/schemas/{name}")));
@@ -339,7 +337,8 @@ fn take_multipart_operations(doc: &mut Value) -> Result<Vec<RawOperation>, Strin
             .and_then(Value::as_object_mut)
             .ok_or("path item vanished")?;
         let mut operation = item.shift_remove(&method).unwrap_or_default();
-        // Path-level parameters apply to the operation too.
+        // Path-level parameters apply to the operation too, unless the
+        // operation redefines them (same name and location).
         if let Some(Value::Array(shared)) = item.get("parameters") {
             let own = operation
                 .as_object_mut()
@@ -347,7 +346,14 @@ fn take_multipart_operations(doc: &mut Value) -> Result<Vec<RawOperation>, Strin
                 .entry("parameters")
                 .or_insert_with(|| json!([]));
             if let Value::Array(own) = own {
-                own.extend(shared.iter().cloned());
+                let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
+                let redefined: Vec<_> = own.iter().map(key).collect();
+                own.extend(
+                    shared
+                        .iter()
+                        .filter(|p| !redefined.contains(&key(p)))
+                        .cloned(),
+                );
             }
         }
         let empty = !METHODS.iter().any(|m| item.contains_key(*m));

@@ -129,7 +129,7 @@ impl Default for Transport {
         Self {
             request_timeout: Duration::from_secs(60),
             min_upload_rate: 256 * 1024,
-            max_upload_time: Duration::from_secs(3 * 60 * 60),
+            max_upload_time: Duration::from_secs(6 * 60 * 60),
         }
     }
 }
@@ -139,12 +139,14 @@ impl Transport {
     /// when unknown): the request timeout, plus the time to send the body at
     /// the slowest accepted rate, capped by the longest upload allowed.
     pub fn deadline(&self, body_len: Option<u64>) -> Duration {
+        let cap = self.max_upload_time.max(self.request_timeout);
         match body_len {
             Some(len) => {
-                let send = Duration::from_secs_f64(len as f64 / self.min_upload_rate.max(1) as f64);
-                (self.request_timeout + send).min(self.max_upload_time.max(self.request_timeout))
+                let seconds = len as f64 / self.min_upload_rate.max(1) as f64;
+                let send = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX);
+                self.request_timeout.saturating_add(send).min(cap)
             }
-            None => self.max_upload_time.max(self.request_timeout),
+            None => cap,
         }
     }
 }
@@ -173,7 +175,8 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// Settings with this key and the defaults: the vendor's base URL, a
     /// 10 s connect timeout, a 60 s request timeout, uploads allowed to run
-    /// as slowly as 256 KiB/s, for at most 3 hours.
+    /// as slowly as 256 KiB/s, for at most 6 hours (a 5 GB video at that
+    /// rate takes 5.7 hours).
     pub fn new(api_key: impl Into<ApiKey>) -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_string(),
@@ -236,7 +239,13 @@ impl ClientConfig {
         headers.insert(API_KEY_HEADER, key);
 
         let base_url = checked_base_url(&self.base_url)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if url::Url::parse(&base_url).is_ok_and(|u| is_loopback(&u)) {
+            // A proxy from the environment would see a plain-http loopback
+            // request, key included, in clear.
+            http = http.no_proxy();
+        }
+        let http = http
             .default_headers(headers)
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
@@ -262,8 +271,22 @@ impl Client {
 
 /// Checks the base URL and returns it without a trailing slash.
 fn checked_base_url(raw: &str) -> Result<String, ConfigError> {
+    // What is echoed in errors: the URL without credentials, and nothing
+    // at all for a value that is not URL-like (an API key passed in the
+    // wrong place must not end up in a log).
+    let shown = match url::Url::parse(raw.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) if raw.contains("://") => raw.to_string(),
+        Err(_) => {
+            "(not shown: it is not URL-like; are the base URL and the key swapped?)".to_string()
+        }
+    };
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
-        url: raw.to_string(),
+        url: shown.clone(),
         reason: reason.to_string(),
     };
     let url = url::Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;

@@ -40,6 +40,9 @@ pub mod multipart;
 
 pub use config::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
 
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/client.rs"));

@@ -130,7 +130,7 @@ impl FilePart {
         };
         // A file part always carries a file name: servers tell files from
         // text fields by it.
-        part = part.file_name(self.file_name.unwrap_or_else(|| "file".to_string()));
+        part = part.file_name(safe_file_name(self.file_name.as_deref()));
         if let Some(mime) = self.content_type {
             part = part
                 .mime_str(&mime)
@@ -155,5 +155,42 @@ impl From<Bytes> for FilePart {
 impl From<&'static [u8]> for FilePart {
     fn from(data: &'static [u8]) -> Self {
         Self::bytes(data)
+    }
+}
+
+/// The file name as sent: control characters, quotes and backslashes would
+/// break the part's header, so they become `_`; an empty name is `file`.
+fn safe_file_name(name: Option<&str>) -> String {
+    let cleaned: String = name
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '"' || c == '\\' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if cleaned.trim().is_empty() {
+        "file".to_string()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_cannot_inject_part_headers() {
+        assert_eq!(
+            safe_file_name(Some("a\r\nContent-Type: x\".png")),
+            "a__Content-Type: x_.png"
+        );
+        assert_eq!(safe_file_name(Some("photo.png")), "photo.png");
+        assert_eq!(safe_file_name(None), "file");
+        assert_eq!(safe_file_name(Some(" ")), "file");
     }
 }

@@ -263,3 +263,93 @@ fn a_malformed_overlay_action_is_an_error_naming_it() {
         );
     }
 }
+
+/// A spec with one extra multipart operation at `path`.
+fn with_operation(path: &str, operation: Value) -> Value {
+    let mut spec = spec();
+    spec["paths"][path] = json!({ "post": operation });
+    spec
+}
+
+#[test]
+fn fields_named_like_the_generated_locals_keep_their_own_values() {
+    let spec = with_operation(
+        "/api/echo",
+        multipart_operation(
+            Some("echo"),
+            json!({"url": {"type": "string"}, "client": {"type": "string"}, "form": {"type": "string"}}),
+        ),
+    );
+    let client = generate(&spec).expect("generates").client;
+    for name in ["url", "client", "form"] {
+        let part = format!("form = form.text(\"{name}\", value.to_string());");
+        assert!(client.contains(&part), "missing `{part}`");
+        assert!(client.contains(&format!("if let Some(value) = input_{name} {{")));
+    }
+    syn::parse_file(&client).expect("the generated client parses");
+}
+
+#[test]
+fn path_parameters_fill_the_path_in_path_order() {
+    let mut operation = multipart_operation(Some("tag_file"), json!({"note": {"type": "string"}}));
+    operation["parameters"] = json!([
+        {"name": "b", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "a", "in": "path", "required": true, "schema": {"type": "string"}}
+    ]);
+    let client = generate(&with_operation("/api/{a}/x/{b}", operation))
+        .expect("generates")
+        .client;
+    let send = &client[client.find("pub struct TagFile<'a>").unwrap()..];
+    let url = &send[send.find("let url = format!(").unwrap()..];
+    let url: String = url[..url.find(';').unwrap()].split_whitespace().collect();
+    assert_eq!(
+        url,
+        "leturl=format!(\"{}/api/{}/x/{}\",client.baseurl,encode_path(&input_a.to_string()),encode_path(&input_b.to_string()),)"
+    );
+}
+
+#[test]
+fn every_documented_success_status_is_a_success() {
+    let mut operation = multipart_operation(Some("maybe_later"), json!({"n": {"type": "integer"}}));
+    operation["responses"]["202"] = operation["responses"]["200"].clone();
+    let client = generate(&with_operation("/api/later", operation))
+        .expect("generates")
+        .client;
+    let send = &client[client.find("pub struct MaybeLater<'a>").unwrap()..];
+    assert!(send.contains("200u16 => ResponseValue::from_response(response).await"));
+    assert!(send.contains("202u16 => ResponseValue::from_response(response).await"));
+}
+
+#[test]
+fn names_rust_cannot_use_as_they_are_are_made_usable() {
+    let operation = multipart_operation(
+        Some("odd_names"),
+        json!({"3d": {"type": "boolean"}, "async": {"type": "string"}, "mode": {"type": "string", "enum": ["a-b", "a_b", "5", "-5"]}}),
+    );
+    let generated = generate(&with_operation("/api/odd", operation)).expect("generates");
+    for expected in [
+        "pub fn _3d<V>",
+        "pub fn async_<V>",
+        "form.text(\"3d\"",
+        "form.text(\"async\"",
+    ] {
+        assert!(generated.client.contains(expected), "missing `{expected}`");
+    }
+    syn::parse_file(&generated.client).expect("the generated client parses");
+    syn::parse_file(&generated.mock).expect("the generated mocks parse");
+}
+
+#[test]
+fn a_value_added_to_one_site_of_an_open_enum_widens_the_enum() {
+    let mut spec = spec();
+    spec["components"]["schemas"]["AudioClassification"]["properties"]["status"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("queued"));
+    let client = generate(&spec).expect("a new status generates").client;
+    let open = &client[client.find("pub enum ClassificationStatus").unwrap()..];
+    assert!(
+        open[..open.find('}').unwrap()].contains("Queued"),
+        "the new value is known"
+    );
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use httpmock::MockServer;
 use identifai_api::mock::MockServerExt;
-use identifai_api::{Client, ClientConfig, ClientInfo, ConfigError, Error, types};
+use identifai_api::{Client, ClientConfig, ConfigError, Error, types};
 
 const KEY: &str = "sk-test-0123456789abcdef";
 
@@ -86,25 +86,24 @@ async fn a_redirect_to_another_origin_is_not_followed_so_the_key_stays_home() {
 #[tokio::test]
 async fn a_redirect_within_the_origin_is_followed_with_the_key() {
     let server = MockServer::start_async().await;
-    server.mock(|when, then| {
-        when.path("/old/credits");
-        then.status(307).header("location", "/api/user/credits");
+    server.get_credits(|_, then| {
+        then.into_inner()
+            .status(307)
+            .header("location", "/api/v2/user/credits");
     });
-    let mock = server.get_credits(|when, then| {
-        when.into_inner().header("x-api-key", KEY);
-        then.ok(&credits());
+    let moved = server.mock(|when, then| {
+        when.path("/api/v2/user/credits").header("x-api-key", KEY);
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"available_credits": 3, "total_spent": 1}"#);
     });
-    let moved = Client::with_api_key(&server.url("/old"), KEY).unwrap();
-    // The client asks /old/api/user/credits, which the server does not know;
-    // ask the redirecting path through a raw request on the same client.
-    let response = moved
-        .client()
-        .get(server.url("/old/credits"))
+    let credits = client(&server)
+        .get_credits()
         .send()
         .await
         .expect("the redirect is followed");
-    assert_eq!(response.status(), 200);
-    mock.assert_async().await;
+    assert_eq!(credits.available_credits, Some(3.0));
+    moved.assert_async().await;
 }
 
 #[test]
@@ -292,10 +291,68 @@ fn an_upload_may_take_the_time_its_size_needs_within_the_cap() {
         Duration::from_secs(60 + 200)
     );
     assert_eq!(transport.deadline(Some(0)), Duration::from_secs(60));
-    // 5 GB at 256 KiB/s would be 5.4 hours: capped at 3 hours.
+    // 5 GiB at 256 KiB/s: 5.7 hours, within the 6-hour cap.
     assert_eq!(
-        transport.deadline(Some(5_000_000_000)),
-        Duration::from_secs(3 * 3600)
+        transport.deadline(Some(5 * 1024 * 1024 * 1024)),
+        Duration::from_secs(60 + 20480)
     );
-    assert_eq!(transport.deadline(None), Duration::from_secs(3 * 3600));
+    // 10 GiB would need 11.4 hours: capped.
+    assert_eq!(
+        transport.deadline(Some(10 * 1024 * 1024 * 1024)),
+        Duration::from_secs(6 * 3600)
+    );
+    assert_eq!(transport.deadline(None), Duration::from_secs(6 * 3600));
+}
+
+#[tokio::test]
+async fn an_enormous_timeout_does_not_overflow_on_a_request_with_a_body() {
+    let server = MockServer::start_async().await;
+    let mock = server.classify_image(|_, then| {
+        then.success(
+            200,
+            &types::IdentifierResponse {
+                identifier: Some("x".into()),
+            },
+        );
+    });
+    let client = ClientConfig::new(KEY)
+        .base_url(server.base_url())
+        .request_timeout(Duration::MAX)
+        .max_upload_time(Duration::MAX)
+        .build()
+        .unwrap();
+    client
+        .classify_image()
+        .image(vec![1u8; 1000])
+        .send()
+        .await
+        .expect("no overflow");
+    mock.assert_async().await;
+}
+
+#[test]
+fn swapped_arguments_do_not_echo_the_key() {
+    let error = Client::with_api_key(KEY, "https://backend.identifai.net").unwrap_err();
+    assert!(
+        matches!(error, ConfigError::InvalidBaseUrl { .. }),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains(KEY), "{error}");
+    assert!(!format!("{error:?}").contains(KEY), "{error:?}");
+    assert!(error.to_string().contains("swapped"), "{error}");
+
+    let error = Client::with_api_key("http://user:hunter2@example.com", KEY).unwrap_err();
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+}
+
+#[test]
+fn a_builder_holding_a_password_does_not_show_it() {
+    let client = Client::with_api_key("https://backend.identifai.net", KEY).unwrap();
+    let builder = client.upsert_partner_user().password("hunter2").name("Ada");
+    let debug = format!("{builder:?}");
+    assert!(
+        !debug.contains("hunter2") && !debug.contains("Ada"),
+        "{debug}"
+    );
+    assert!(debug.contains("UpsertPartnerUser"), "{debug}");
 }
