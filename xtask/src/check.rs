@@ -46,8 +46,7 @@ pub fn run(spec_path: &Path, overlay_path: &Path) -> Findings {
     match spec::to_normalized_yaml(&doc) {
         Ok(normal) if normal == text => findings.notes.push("the spec is in normal form".into()),
         Ok(_) => findings.problems.push(format!(
-            "{} is not in normal form: run `cargo xtask regen --from {}` to normalise it",
-            spec_path.display(),
+            "{0} is not in normal form: run `cargo xtask regen --from {0} --spec {0}` to normalise it",
             spec_path.display()
         )),
         Err(e) => findings.problems.push(e),
@@ -78,7 +77,12 @@ pub fn run(spec_path: &Path, overlay_path: &Path) -> Findings {
         }
     }
 
+    let before = findings.problems.len();
     let ids = operation_ids(&corrected, &mut findings.problems);
+    if findings.problems.len() > before {
+        // Generation would only report the same faults again.
+        return findings;
+    }
     findings
         .notes
         .push(format!("{ids} operations have distinct operationIds"));

@@ -384,7 +384,9 @@ impl<'a> Differ<'a> {
             return self.push(scope, path, Edit::Changed, true, &detail);
         }
         let enums = (enum_values(self.old, old), enum_values(self.new, new));
-        self.enum_values(scope, path, enums);
+        // An enum our overlay makes open decodes values it does not know.
+        let open = new.get(OPEN_ENUM).is_some() || resolve(self.new, new).get(OPEN_ENUM).is_some();
+        self.enum_values(scope, path, enums, open);
         let names: Vec<String> = [old, new].into_iter().filter_map(ref_name).collect();
         if names.iter().any(|name| self.refs.contains(name)) {
             return;
@@ -422,12 +424,16 @@ impl<'a> Differ<'a> {
             return;
         }
         let detail = match (scope.site, new) {
-            (Site::Response, true) => "is now always present (was optional)",
+            (Site::Response, true) => {
+                "is now always present (was optional): its generated field changes from Option<T> to T"
+            }
             (Site::Response, false) => "may now be absent (was required)",
             (_, true) => "became required (was optional)",
             (_, false) => "became optional (was required)",
         };
-        self.push(scope, path, Edit::Changed, scope.site.breaks(!new), detail);
+        // In a response, either way changes the generated Rust type.
+        let breaking = scope.site == Site::Response || scope.site.breaks(!new);
+        self.push(scope, path, Edit::Changed, breaking, detail);
     }
 
     fn nullable(&mut self, scope: &Scope, path: &str, (old, new): Flags) {
@@ -444,7 +450,7 @@ impl<'a> Differ<'a> {
         self.push(scope, path, Edit::Changed, scope.site.breaks(new), detail);
     }
 
-    fn enum_values(&mut self, scope: &Scope, path: &str, values: Enums) {
+    fn enum_values(&mut self, scope: &Scope, path: &str, values: Enums, open: bool) {
         let (Some(old), Some(new)) = values else {
             return;
         };
@@ -455,10 +461,16 @@ impl<'a> Differ<'a> {
         }
         for value in new.iter().filter(|v| !old.contains(v)) {
             let mut detail = format!("gained enum value `{}`", show(value));
+            let breaking = site.breaks(true) && !open;
             if site == Site::Response {
-                detail = format!("{detail}: {CLOSED_ENUM}");
+                let why = if open {
+                    "the enum is open: it decodes as a known value from now on"
+                } else {
+                    CLOSED_ENUM
+                };
+                detail = format!("{detail}: {why}");
             }
-            self.push(scope, path, Edit::EnumAdded, site.breaks(true), &detail);
+            self.push(scope, path, Edit::EnumAdded, breaking, &detail);
         }
     }
 }
@@ -469,6 +481,9 @@ type Pair<'a> = (&'a Value, &'a Value);
 type Flags = (bool, bool);
 /// Old and new enum values, when the schemas have some.
 type Enums<'a> = (Option<&'a [Value]>, Option<&'a [Value]>);
+
+/// The overlay's mark of an enum that accepts values it does not list.
+const OPEN_ENUM: &str = "x-identifai-open-enum";
 
 fn added(required: bool) -> String {
     format!("added ({})", if required { "required" } else { "optional" })

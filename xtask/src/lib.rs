@@ -30,6 +30,23 @@ mod prepare;
 
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
+/// The changes from `old` to `new`, with the overlay applied to both first
+/// when given: what users of the generated client see (an enum the overlay
+/// makes open does not break on a new value; a parameter it removes is not
+/// missed). An action that does not apply leaves the spec as it is.
+pub fn diff_as_client_sees(old: &Value, new: &Value, overlay: Option<&Value>) -> diff::Report {
+    let corrected = |doc: &Value| {
+        let mut doc = doc.clone();
+        if let Some(overlay) = overlay {
+            let _ = overlay::apply(&mut doc, overlay);
+        }
+        doc
+    };
+    diff::diff(&corrected(old), &corrected(new))
+}
+
 /// The workspace root (the parent of this crate's folder).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

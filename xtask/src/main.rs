@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use xtask::regen::{self, Source};
-use xtask::{check, diff, spec, workspace_root};
+use xtask::{check, spec, workspace_root};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Maintainer tasks for identifai-rs")]
@@ -35,6 +35,9 @@ enum Task {
         /// The spec file to write.
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// The overlay applied to both specs for the report of changes.
+        #[arg(long)]
+        overlay: Option<PathBuf>,
     },
     /// Report what changed between two specs, for a client's users.
     Diff {
@@ -45,6 +48,10 @@ enum Task {
         /// Exit with status 3 when a change is breaking.
         #[arg(long)]
         fail_on_breaking: bool,
+        /// Apply this overlay to both specs first: the changes as users of
+        /// the generated client see them.
+        #[arg(long)]
+        overlay: Option<PathBuf>,
     },
     /// Check that the vendored spec and overlay are consistent.
     Check {
@@ -66,16 +73,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.task {
-        Task::Regen { from, spec } => regen_task(
+        Task::Regen {
+            from,
+            spec,
+            overlay,
+        } => regen_task(
             &from,
             &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
+            &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
         ),
         Task::Diff {
             old,
             new,
             format,
             fail_on_breaking,
-        } => diff_task(&old, &new, format, fail_on_breaking),
+            overlay,
+        } => diff_task(&old, &new, format, fail_on_breaking, overlay.as_deref()),
         Task::Check { spec, overlay } => check_task(
             &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
             &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
@@ -108,10 +121,16 @@ fn out(text: &str) -> Result<(), String> {
     }
 }
 
-fn regen_task(from: &str, spec_path: &std::path::Path) -> Result<ExitCode, String> {
+fn regen_task(
+    from: &str,
+    spec_path: &std::path::Path,
+    overlay_path: &std::path::Path,
+) -> Result<ExitCode, String> {
     let source = Source::parse(from)?;
     let mut progress = Bar::default();
-    let outcome = regen::regenerate(&source, spec_path, &mut progress)?;
+    // The report shows the changes through our overlay, when there is one.
+    let overlay = spec::load(overlay_path).ok();
+    let outcome = regen::regenerate(&source, spec_path, overlay.as_ref(), &mut progress)?;
     match outcome.report {
         None => out(&format!("{} is unchanged\n", spec_path.display()))?,
         Some(report) => out(&format!(
@@ -128,8 +147,10 @@ fn diff_task(
     new: &std::path::Path,
     format: Format,
     fail_on_breaking: bool,
+    overlay: Option<&std::path::Path>,
 ) -> Result<ExitCode, String> {
-    let report = diff::diff(&spec::load(old)?, &spec::load(new)?);
+    let overlay = overlay.map(spec::load).transpose()?;
+    let report = xtask::diff_as_client_sees(&spec::load(old)?, &spec::load(new)?, overlay.as_ref());
     let text = match format {
         Format::Text => report.to_text(),
         Format::Markdown => report.to_markdown(),

@@ -94,10 +94,7 @@ pub fn read_source(source: &Source, progress: &mut dyn Progress) -> Result<Value
             let index = read_file(path)?;
             let dir = path.parent().unwrap_or(Path::new("."));
             let links = index_links(&index, &path.display().to_string());
-            read_all(&links, progress, |link| {
-                let name = link.rsplit('/').next().unwrap_or(link);
-                read_file(&dir.join(name))
-            })?
+            read_all(&links, progress, |link| read_file(&saved_page(dir, link)))?
         }
         Source::Pages(dir) => {
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -158,6 +155,19 @@ fn fetch(client: &reqwest::blocking::Client, url: &str) -> Result<String, String
         .map_err(|e| format!("cannot read {url}: {e}"))
 }
 
+/// Where a saved copy of a linked page is: at the link's path below the
+/// index's folder when it is there, else by the link's last segment.
+fn saved_page(dir: &Path, link: &str) -> PathBuf {
+    let path = url::Url::parse(link)
+        .map(|url| url.path().trim_start_matches('/').to_string())
+        .unwrap_or_else(|_| link.trim_start_matches('/').to_string());
+    let nested = dir.join(&path);
+    if nested.is_file() {
+        return nested;
+    }
+    dir.join(path.rsplit('/').next().unwrap_or(&path))
+}
+
 fn read_file(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
@@ -194,9 +204,10 @@ fn resolve_link(base: &str, target: &str) -> String {
     }
 }
 
-/// The OpenAPI document in a page's fenced YAML block, if it has one
-/// (guides and other pages have none).
-pub fn extract_yaml(page: &str) -> Option<&str> {
+/// The OpenAPI document in a page's fenced YAML block: `Ok(None)` when the
+/// page has none (guides and other pages), an error when the block is cut
+/// off (a page saved or served in part must not silently lose operations).
+pub fn extract_yaml(page: &str) -> Result<Option<&str>, String> {
     let mut lines = page.split_inclusive('\n');
     let mut offset = 0;
     while let Some(line) = lines.next() {
@@ -208,14 +219,14 @@ pub fn extract_yaml(page: &str) -> Option<&str> {
             let start = offset;
             for line in lines.by_ref() {
                 if line.trim() == fence {
-                    return Some(&page[start..offset]);
+                    return Ok(Some(&page[start..offset]));
                 }
                 offset += line.len();
             }
-            return None;
+            return Err("its YAML block never ends: the page is cut off".to_string());
         }
     }
-    None
+    Ok(None)
 }
 
 /// Merges the OpenAPI documents of the pages into one. Two pages that
@@ -227,7 +238,8 @@ pub fn merge_pages(pages: &[Page]) -> Result<Value, String> {
     let mut origins: Map<String, Value> = Map::new();
     let mut found = 0;
     for page in pages {
-        let Some(yaml) = extract_yaml(&page.text) else {
+        let yaml = extract_yaml(&page.text).map_err(|e| format!("{}: {e}", page.origin))?;
+        let Some(yaml) = yaml else {
             continue;
         };
         let doc = crate::spec::parse(yaml, &format!("the YAML block of {}", page.origin))?;
@@ -356,10 +368,12 @@ pub struct Outcome {
 
 /// Reads the source, normalises the merged spec and writes it to
 /// `spec_path` atomically when it differs. Nothing is written when any page
-/// fails.
+/// fails. The report compares the old and new specs as the client sees
+/// them: with `overlay` applied to both, when given.
 pub fn regenerate(
     source: &Source,
     spec_path: &Path,
+    overlay: Option<&Value>,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, String> {
     let merged = read_source(source, progress)?;
@@ -373,7 +387,8 @@ pub fn regenerate(
         None => Value::Object(Map::new()),
     };
     crate::spec::write_atomically(spec_path, &text)?;
+    let new = crate::spec::normalize(&merged);
     Ok(Outcome {
-        report: Some(crate::diff::diff(&old, &crate::spec::normalize(&merged))),
+        report: Some(crate::diff_as_client_sees(&old, &new, overlay)),
     })
 }

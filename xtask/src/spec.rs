@@ -1,10 +1,10 @@
 //! Reading, normalising and writing the vendored spec.
 //!
-//! The normal form makes `openapi/identifai.yaml` independent of the order
-//! in which the vendor's pages were read: name-keyed maps (paths,
-//! components, responses) are sorted, the keys of each OpenAPI object come
-//! in a fixed order, and only the order of schema properties (which is the
-//! order of the fields in the docs and on the wire) is kept as written.
+//! The normal form makes `openapi/identifai.yaml` stable: name-keyed maps
+//! (paths, components, responses) are sorted, the keys of each OpenAPI
+//! object come in a fixed order, and what has a meaningful order is kept as
+//! written: schema properties (the order of the fields in the docs and on
+//! the wire), lists such as tags and enum values.
 
 use std::path::Path;
 
@@ -39,9 +39,34 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     std::io::Write::write_all(&mut file, text.as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
+    // A temporary file is private (0600); the spec keeps the old file's
+    // permissions, or those of an ordinary file.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => ordinary_permissions(file.as_file())?,
+    };
+    file.as_file().set_permissions(permissions).map_err(|e| {
+        format!(
+            "cannot set the permissions of {}: {e}",
+            file.path().display()
+        )
+    })?;
     file.persist(path)
         .map_err(|e| format!("cannot replace {}: {}", path.display(), e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn ordinary_permissions(_: &std::fs::File) -> Result<std::fs::Permissions, String> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn ordinary_permissions(file: &std::fs::File) -> Result<std::fs::Permissions, String> {
+    file.metadata()
+        .map(|m| m.permissions())
+        .map_err(|e| e.to_string())
 }
 
 /// What kind of object a map is, which decides the order of its keys.
@@ -49,8 +74,6 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
 enum Kind {
     Document,
     Info,
-    /// The document's tags, sorted by name (pages list them in any order).
-    Tags,
     Paths,
     PathItem,
     Operation,
@@ -142,14 +165,6 @@ pub fn normalize(doc: &Value) -> Value {
 fn walk(value: &Value, kind: Kind) -> Value {
     match value {
         Value::Object(map) => Value::Object(walk_map(map, kind)),
-        Value::Array(items) if matches!(kind, Kind::Tags) => {
-            let mut tags: Vec<Value> = items.iter().map(|v| walk(v, Kind::Other)).collect();
-            tags.sort_by(|a, b| {
-                let name = |v: &Value| v.get("name").and_then(Value::as_str).map(String::from);
-                name(a).cmp(&name(b))
-            });
-            Value::Array(tags)
-        }
         Value::Array(items) => {
             let item_kind = match kind {
                 Kind::Parameter => Kind::Parameter,
@@ -165,7 +180,6 @@ fn walk(value: &Value, kind: Kind) -> Value {
 fn child_kind(kind: Kind, key: &str) -> Kind {
     match (kind, key) {
         (Kind::Document, "info") => Kind::Info,
-        (Kind::Document, "tags") => Kind::Tags,
         (Kind::Document, "paths") => Kind::Paths,
         (Kind::Document, "components") => Kind::Components,
         (Kind::Paths, _) => Kind::PathItem,
@@ -203,7 +217,7 @@ fn walk_map(map: &Map<String, Value>, kind: Kind) -> Map<String, Value> {
             keys.sort()
         }
         // The fields in the order the docs give them.
-        Kind::Properties | Kind::Other | Kind::Tags => {}
+        Kind::Properties | Kind::Other => {}
         Kind::Document => order(&mut keys, DOCUMENT),
         Kind::Info => order(&mut keys, INFO),
         Kind::PathItem => {

@@ -826,7 +826,7 @@ fn nullable_beside_a_ref_or_in_all_of_is_the_same_type() {
 }
 
 #[test]
-fn response_field_no_longer_required_is_breaking() {
+fn response_field_changing_required_ness_is_breaking_either_way() {
     let required = with_response(
         object(json!({"hash": {"type": "string"}}), &["hash"]),
         json!({}),
@@ -840,13 +840,36 @@ fn response_field_no_longer_required_is_breaking() {
         GET,
         "response 2XX field `hash`",
     );
+    // Option<T> becomes T in the generated type: breaking too.
     let report = diff(&optional, &required);
     assert_change(
         only(&report),
         ChangeKind::ResponseFieldChanged,
-        false,
+        true,
         GET,
         "response 2XX field `hash`",
+    );
+}
+
+#[test]
+fn a_value_added_to_an_enum_the_overlay_opens_is_not_breaking() {
+    let old = real_spec();
+    let mut new = old.clone();
+    new["components"]["schemas"]["ImageClassification"]["properties"]["status"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("queued"));
+    assert!(diff(&old, &new).has_breaking(), "closed as published");
+
+    let overlay: Value = serde_norway::from_str(include_str!("../../openapi/overlay.yaml"))
+        .expect("the overlay parses");
+    let report = xtask::diff_as_client_sees(&old, &new, Some(&overlay));
+    assert!(!report.is_empty());
+    assert!(!report.has_breaking(), "{}", report.to_text());
+    assert!(
+        report.to_text().contains("the enum is open"),
+        "{}",
+        report.to_text()
     );
 }
 

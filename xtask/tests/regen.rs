@@ -63,7 +63,8 @@ fn regen_from_the_index_url_merges_every_page_into_the_expected_spec() {
     let scratch = Scratch::new("url");
     let source = Source::parse(&server.url("/llms.txt")).unwrap();
 
-    let outcome = regen::regenerate(&source, &scratch.spec(), &mut Silent).expect("regen works");
+    let outcome =
+        regen::regenerate(&source, &scratch.spec(), None, &mut Silent).expect("regen works");
     let written = std::fs::read_to_string(scratch.spec()).unwrap();
     assert_eq!(written, EXPECTED);
     let report = outcome.report.expect("a new file is a change");
@@ -80,10 +81,10 @@ fn a_second_regen_of_unchanged_pages_is_byte_identical_and_reports_nothing() {
     docs_site(&server);
     let scratch = Scratch::new("twice");
     let source = Source::parse(&server.url("/llms.txt")).unwrap();
-    regen::regenerate(&source, &scratch.spec(), &mut Silent).unwrap();
+    regen::regenerate(&source, &scratch.spec(), None, &mut Silent).unwrap();
     let first = std::fs::read(scratch.spec()).unwrap();
 
-    let outcome = regen::regenerate(&source, &scratch.spec(), &mut Silent).unwrap();
+    let outcome = regen::regenerate(&source, &scratch.spec(), None, &mut Silent).unwrap();
     assert!(
         outcome.report.is_none(),
         "an unchanged spec reports no change"
@@ -111,7 +112,7 @@ fn a_page_that_fails_leaves_the_old_spec_untouched_and_names_the_page() {
     std::fs::write(scratch.spec(), "the old spec\n").unwrap();
     let source = Source::parse(&server.url("/llms.txt")).unwrap();
 
-    let error = regen::regenerate(&source, &scratch.spec(), &mut Silent).expect_err("fails");
+    let error = regen::regenerate(&source, &scratch.spec(), None, &mut Silent).expect_err("fails");
     assert!(
         error.contains("/api-reference/user/get-credits.md"),
         "{error}"
@@ -130,7 +131,7 @@ fn an_index_that_cannot_be_fetched_is_a_clear_error() {
     let server = MockServer::start();
     let scratch = Scratch::new("noindex");
     let source = Source::parse(&server.url("/llms.txt")).unwrap();
-    let error = regen::regenerate(&source, &scratch.spec(), &mut Silent).expect_err("fails");
+    let error = regen::regenerate(&source, &scratch.spec(), None, &mut Silent).expect_err("fails");
     assert!(
         error.starts_with("cannot fetch") && error.contains("/llms.txt"),
         "{error}"
@@ -167,7 +168,7 @@ fn saved_pages_give_the_same_spec_as_the_live_site() {
     for from in [PAGES.to_string(), format!("{PAGES}/llms.txt")] {
         let scratch = Scratch::new("saved");
         let source = Source::parse(&from).unwrap();
-        regen::regenerate(&source, &scratch.spec(), &mut Silent).unwrap();
+        regen::regenerate(&source, &scratch.spec(), None, &mut Silent).unwrap();
         assert_eq!(
             std::fs::read_to_string(scratch.spec()).unwrap(),
             EXPECTED,
@@ -187,7 +188,7 @@ fn one_openapi_file_is_taken_as_it_is_and_normalised() {
     .unwrap();
     let source = Source::parse(unordered.to_str().unwrap()).unwrap();
     assert_eq!(source, Source::OpenApi(unordered.clone()));
-    regen::regenerate(&source, &scratch.spec(), &mut Silent).unwrap();
+    regen::regenerate(&source, &scratch.spec(), None, &mut Silent).unwrap();
     assert_eq!(
         std::fs::read_to_string(scratch.spec()).unwrap(),
         "openapi: 3.0.0\ninfo:\n  title: T\n  version: '1'\npaths: {}\n"
@@ -209,17 +210,21 @@ fn the_index_links_to_markdown_pages_only_once_each_resolved_against_it() {
 #[test]
 fn the_yaml_block_is_found_behind_three_or_four_backticks() {
     assert_eq!(
-        regen::extract_yaml("x\n````yaml get /a\nopenapi: 3.0.0\n````\n"),
+        regen::extract_yaml("x\n````yaml get /a\nopenapi: 3.0.0\n````\n").unwrap(),
         Some("openapi: 3.0.0\n")
     );
-    assert_eq!(regen::extract_yaml("```yaml\na: 1\n```\n"), Some("a: 1\n"));
-    assert_eq!(regen::extract_yaml("```bash\ncurl\n```\n"), None);
+    assert_eq!(
+        regen::extract_yaml("```yaml\na: 1\n```\n").unwrap(),
+        Some("a: 1\n")
+    );
+    assert_eq!(regen::extract_yaml("```bash\ncurl\n```\n").unwrap(), None);
 }
 
 #[test]
 fn the_vendored_spec_keeps_the_vendors_published_operation_and_schemas() {
     let page = page("send-creation-email.md");
-    let published = xtask::spec::parse(regen::extract_yaml(&page).unwrap(), "the page").unwrap();
+    let published =
+        xtask::spec::parse(regen::extract_yaml(&page).unwrap().unwrap(), "the page").unwrap();
     let vendored =
         xtask::spec::load(&xtask::workspace_root().join("openapi/identifai.yaml")).unwrap();
     let op = "/api/partner/send_creation_email";
@@ -230,9 +235,49 @@ fn the_vendored_spec_keeps_the_vendors_published_operation_and_schemas() {
             published["components"]["schemas"][schema]
         );
     }
-    assert_eq!(vendored["info"], published["info"]);
+    for key in ["openapi", "info", "servers", "security", "tags"] {
+        assert_eq!(
+            vendored[key], published[key],
+            "`{key}` differs from the vendor's page"
+        );
+    }
     assert_eq!(
         vendored["components"]["securitySchemes"],
         published["components"]["securitySchemes"]
     );
+}
+
+#[test]
+fn a_page_cut_off_inside_its_yaml_block_is_an_error_not_a_lost_operation() {
+    let whole = page("get-credits.md");
+    let cut = &whole[..whole.find("responses:").unwrap()];
+    let pages = vec![
+        regen::Page {
+            origin: "send-creation-email.md".into(),
+            text: page("send-creation-email.md"),
+        },
+        regen::Page {
+            origin: "get-credits.md".into(),
+            text: cut.to_string(),
+        },
+    ];
+    let error = regen::merge_pages(&pages).expect_err("a cut page");
+    assert!(
+        error.contains("get-credits.md") && error.contains("cut off"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_written_spec_is_readable_by_everyone_like_an_ordinary_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new("mode");
+    let source = Source::parse(PAGES).unwrap();
+    regen::regenerate(&source, &scratch.spec(), None, &mut Silent).unwrap();
+    let mode = std::fs::metadata(scratch.spec())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
 }
