@@ -1,0 +1,363 @@
+//! Heatmaps, overrides, credits and partner users.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use identifai_api::types::{self, Classification};
+use tokio::io::AsyncWriteExt;
+
+use crate::analysis::Analysis;
+use crate::client::Client;
+use crate::error::{Error, InputError, Result};
+use crate::media::MediaKind;
+use crate::retry::Method;
+
+/// A filter and order for [`Client::partner_users`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserQuery {
+    /// Only users on this pricing plan.
+    pub pricing_id: Option<i64>,
+    /// The field to sort by (the server's default is `id`).
+    pub order: Option<String>,
+    /// Descending instead of ascending.
+    pub descending: Option<bool>,
+    /// Users per page (100 when not set).
+    pub per_page: Option<i64>,
+}
+
+/// A user to create or update (see [`Client::upsert_user`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserForm {
+    /// The user to update, or `None` to create one.
+    pub id: Option<i64>,
+    /// Full name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// The heuristic of the user's verdicts, such as `Average`.
+    pub heuristic: String,
+    /// The pricing plan.
+    pub pricing_id: i64,
+    /// The password, if set now.
+    pub password: Option<String>,
+    /// Whether the user may only read results.
+    pub readonly: Option<bool>,
+    /// Whether the user takes the newsletter.
+    pub newsletter: Option<bool>,
+    /// Whether the user may keep submitted files.
+    pub save_files: Option<bool>,
+}
+
+impl UserForm {
+    /// A new user with the required fields.
+    pub fn new(
+        name: impl Into<String>,
+        email: impl Into<String>,
+        heuristic: impl Into<String>,
+        pricing_id: i64,
+    ) -> Self {
+        Self {
+            id: None,
+            name: name.into(),
+            email: email.into(),
+            heuristic: heuristic.into(),
+            pricing_id,
+            password: None,
+            readonly: None,
+            newsletter: None,
+            save_files: None,
+        }
+    }
+}
+
+fn nonempty(what: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(InputError::new(what, "is empty").into());
+    }
+    Ok(())
+}
+
+impl Client {
+    /// The credits of the key's owner.
+    pub async fn credits(&self) -> Result<types::GetCreditsResponse> {
+        let api = self.api();
+        self.call("get_credits", Method::Get, || api.get_credits().send())
+            .await
+    }
+
+    /// Downloads the AI heatmap of an image submitted with `with_heatmap`.
+    pub async fn heatmap(&self, identifier: &str) -> Result<Bytes> {
+        nonempty("identifier", identifier)?;
+        let api = self.api();
+        let stream = self
+            .call("get_image_heatmap", Method::Get, || {
+                api.get_image_heatmap().identifier(identifier).send()
+            })
+            .await?;
+        let chunks: Vec<Bytes> = stream
+            .into_inner()
+            .try_collect()
+            .await
+            .map_err(Error::Transport)?;
+        Ok(chunks.concat().into())
+    }
+
+    /// Downloads the AI heatmap of an image into `path`, streaming it; the
+    /// file appears whole or not at all. Returns its size.
+    pub async fn save_heatmap(&self, identifier: &str, path: impl AsRef<Path>) -> Result<u64> {
+        nonempty("identifier", identifier)?;
+        let path = path.as_ref();
+        let api = self.api();
+        let mut stream = self
+            .call("get_image_heatmap", Method::Get, || {
+                api.get_image_heatmap().identifier(identifier).send()
+            })
+            .await?
+            .into_inner();
+        let partial = path.with_extension("partial");
+        let mut file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| Error::io("create", &partial, e))?;
+        let mut size = 0;
+        let copied: Result<()> = async {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(Error::Transport)?;
+                size += chunk.len() as u64;
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| Error::io("write", &partial, e))?;
+            }
+            file.sync_all()
+                .await
+                .map_err(|e| Error::io("write", &partial, e))
+        }
+        .await;
+        if let Err(e) = copied {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&partial, path)
+            .await
+            .map_err(|e| Error::io("rename", &partial, e))?;
+        Ok(size)
+    }
+
+    /// Records your own verdict for a file, by its SHA-256 (`hash`): every
+    /// submission of the same file takes it.
+    pub async fn override_classification(
+        &self,
+        kind: MediaKind,
+        hash: &str,
+        classification: Classification,
+    ) -> Result<types::OverrideResponse> {
+        nonempty("hash", hash)?;
+        let body = types::OverrideRequest { classification };
+        let api = self.api();
+        match kind {
+            MediaKind::Image => {
+                self.call("override_image_classification", Method::Post, || {
+                    api.override_image_classification()
+                        .hash(hash)
+                        .body(body.clone())
+                        .send()
+                })
+                .await
+            }
+            MediaKind::Video => {
+                self.call("override_video_classification", Method::Post, || {
+                    api.override_video_classification()
+                        .hash(hash)
+                        .body(body.clone())
+                        .send()
+                })
+                .await
+            }
+            MediaKind::Speech => {
+                self.call("override_audio_classification", Method::Post, || {
+                    api.override_audio_classification()
+                        .hash(hash)
+                        .body(body.clone())
+                        .send()
+                })
+                .await
+            }
+        }
+    }
+
+    /// Overrides the verdict of an analysed file.
+    pub async fn override_analysis(
+        &self,
+        analysis: &Analysis,
+        classification: Classification,
+    ) -> Result<types::OverrideResponse> {
+        let hash = analysis
+            .hash()
+            .ok_or_else(|| InputError::new("analysis", "has no hash to address the override by"))?;
+        self.override_classification(analysis.kind(), hash, classification)
+            .await
+    }
+
+    /// Creates a user of your partnership (`form.id` = `None`) or updates one.
+    pub async fn upsert_user(&self, form: &UserForm) -> Result<types::User> {
+        nonempty("name", &form.name)?;
+        nonempty("email", &form.email)?;
+        nonempty("heuristic", &form.heuristic)?;
+        let api = self.api();
+        let answer = self
+            .call("upsert_partner_user", Method::Post, || {
+                let mut b = api
+                    .upsert_partner_user()
+                    .id(form.id)
+                    .name(form.name.clone())
+                    .email(form.email.clone())
+                    .heuristic(form.heuristic.clone())
+                    .pricing_id(form.pricing_id);
+                if let Some(p) = &form.password {
+                    b = b.password(p.clone());
+                }
+                if let Some(v) = form.readonly {
+                    b = b.readonly(v);
+                }
+                if let Some(v) = form.newsletter {
+                    b = b.newsletter(v);
+                }
+                if let Some(v) = form.save_files {
+                    b = b.save_files(v);
+                }
+                b.send()
+            })
+            .await?;
+        unwrap_user(answer)
+    }
+
+    /// Sends a user the email that lets them set a password and log in.
+    pub async fn send_creation_email(&self, user_id: i64) -> Result<types::User> {
+        let api = self.api();
+        let answer = self
+            .call("send_creation_email", Method::Post, || {
+                api.send_creation_email().id(user_id).send()
+            })
+            .await?;
+        unwrap_user(answer)
+    }
+
+    /// The users of your partnership, page after page, as a stream.
+    ///
+    /// ```no_run
+    /// # async fn run(client: identifai_ext::Client) -> identifai_ext::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let users: Vec<_> = client.partner_users(Default::default()).try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn partner_users(&self, query: UserQuery) -> impl Stream<Item = Result<types::User>> + '_ {
+        enum Next {
+            First,
+            Url(String),
+            Done,
+        }
+        let pages = futures_util::stream::try_unfold(Next::First, move |next| {
+            let query = query.clone();
+            async move {
+                let page = match next {
+                    Next::Done => return Ok::<_, Error>(None),
+                    Next::First => self.first_users_page(&query).await?,
+                    Next::Url(url) => self.users_page_at(&url).await?,
+                };
+                let more = page
+                    .next_page_url
+                    .clone()
+                    .filter(|u| !u.is_empty() && !page.data.is_empty());
+                let users = page.data;
+                Ok(Some((users, more.map_or(Next::Done, Next::Url))))
+            }
+        });
+        pages
+            .map_ok(|users| futures_util::stream::iter(users.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    async fn first_users_page(&self, query: &UserQuery) -> Result<types::PaginatedUsers> {
+        let api = self.api();
+        self.call("list_partner_users", Method::Get, || {
+            let mut b = api
+                .list_partner_users()
+                .per_page(query.per_page.unwrap_or(100));
+            if let Some(id) = query.pricing_id {
+                b = b.pricing_id(id);
+            }
+            if let Some(order) = &query.order {
+                b = b.order(order.clone());
+            }
+            if let Some(desc) = query.descending {
+                b = b.direction(if desc {
+                    types::SortDirection::Desc
+                } else {
+                    types::SortDirection::Asc
+                });
+            }
+            b.send()
+        })
+        .await
+    }
+
+    /// The page at a `next_page_url`: only on the base URL's origin, where
+    /// the API key may go.
+    async fn users_page_at(&self, url: &str) -> Result<types::PaginatedUsers> {
+        use identifai_api::ClientInfo;
+        let target = url::Url::parse(url).map_err(|e| Error::Unexpected {
+            status: None,
+            message: format!("next_page_url `{url}`: {e}"),
+        })?;
+        let base = url::Url::parse(self.api().baseurl())
+            .map_err(|e| Error::Config(format!("base URL: {e}")))?;
+        if target.origin() != base.origin() {
+            return Err(Error::Unexpected {
+                status: None,
+                message: format!(
+                    "next_page_url `{url}` leaves the API's origin; not followed, so the key stays home"
+                ),
+            });
+        }
+        let http = self.api().client();
+        self.call("list_partner_users", Method::Get, || async {
+            let response = http
+                .get(target.clone())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .timeout(self.request_timeout())
+                .send()
+                .await?;
+            let status = response.status();
+            if status.is_success() {
+                identifai_api::ResponseValue::from_response(response).await
+            } else {
+                let headers = response.headers().clone();
+                let text = response.text().await.unwrap_or_default();
+                let message = serde_json::from_str::<types::ErrorMessage>(&text)
+                    .ok()
+                    .and_then(|m| m.message)
+                    .unwrap_or(text);
+                let body = types::ErrorMessage {
+                    message: Some(message),
+                };
+                Err(identifai_api::Error::ErrorResponse(
+                    identifai_api::ResponseValue::new(body, status, headers),
+                ))
+            }
+        })
+        .await
+    }
+}
+
+fn unwrap_user(envelope: types::UserEnvelope) -> Result<types::User> {
+    envelope
+        .data
+        .map(|user| *user)
+        .ok_or_else(|| Error::Unexpected {
+            status: None,
+            message: "the answer has no `data` user".into(),
+        })
+}

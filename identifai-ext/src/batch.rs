@@ -1,0 +1,117 @@
+//! Many media at once: bounded concurrency, one result per input, in order.
+
+use futures_util::StreamExt;
+
+use crate::analysis::Analysis;
+use crate::client::Client;
+use crate::error::Result;
+use crate::media::Media;
+use crate::submit::{Submission, SubmitOptions};
+use crate::wait::WaitPolicy;
+
+/// How a batch runs.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BatchOptions {
+    /// Submissions in flight at once, at most (at least 1).
+    pub concurrency: usize,
+    /// The options of every submission.
+    pub submit: SubmitOptions,
+    /// How long to wait for the results; the client's policy when `None`.
+    pub wait: Option<WaitPolicy>,
+}
+
+impl Default for BatchOptions {
+    /// 4 submissions at once, default options, the client's wait policy.
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            submit: SubmitOptions::default(),
+            wait: None,
+        }
+    }
+}
+
+impl BatchOptions {
+    /// The default options with this concurrency.
+    pub fn concurrency(concurrency: usize) -> Self {
+        Self {
+            concurrency,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the options of every submission.
+    pub fn submit_options(mut self, options: SubmitOptions) -> Self {
+        self.submit = options;
+        self
+    }
+
+    /// Sets the wait policy.
+    pub fn wait_policy(mut self, policy: WaitPolicy) -> Self {
+        self.wait = Some(policy);
+        self
+    }
+}
+
+impl Client {
+    /// Submits every medium, never more than `options.concurrency` at once,
+    /// in input order. Each input has its result in its place: a failed
+    /// item is an `Err` there, never dropped.
+    pub async fn submit_batch<I>(&self, media: I, options: &BatchOptions) -> Vec<Result<Submission>>
+    where
+        I: IntoIterator<Item = Media>,
+    {
+        futures_util::stream::iter(media)
+            .map(|m| self.submit_with(m, &options.submit))
+            .buffered(options.concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    /// Classifies every medium: submits them (see
+    /// [`Client::submit_batch`]), then waits for all the results through
+    /// the list endpoints (see [`Client::wait_all`]). One result per input,
+    /// in input order.
+    ///
+    /// ```no_run
+    /// # async fn run(client: identifai_ext::Client) {
+    /// use identifai_ext::{BatchOptions, Media};
+    ///
+    /// let photos = ["a.jpg", "b.png"].map(Media::path);
+    /// for (photo, result) in ["a.jpg", "b.png"].iter().zip(client.classify_batch(photos, &BatchOptions::concurrency(8)).await) {
+    ///     match result {
+    ///         Ok(analysis) => println!("{photo}: artificial = {}", analysis.is_artificial()),
+    ///         Err(e) => println!("{photo}: {e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub async fn classify_batch<I>(&self, media: I, options: &BatchOptions) -> Vec<Result<Analysis>>
+    where
+        I: IntoIterator<Item = Media>,
+    {
+        let submitted = self.submit_batch(media, options).await;
+        let accepted: Vec<Submission> = submitted
+            .iter()
+            .filter_map(|s| s.as_ref().ok().cloned())
+            .collect();
+        let policy = options
+            .wait
+            .clone()
+            .unwrap_or_else(|| self.wait_policy().clone());
+        let mut waited = self.wait_all_with(&accepted, &policy).await.into_iter();
+        submitted
+            .into_iter()
+            .map(|s| match s {
+                Ok(_) => waited.next().unwrap_or_else(|| {
+                    Err(crate::Error::Unexpected {
+                        status: None,
+                        message: "a result went missing".into(),
+                    })
+                }),
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,361 @@
+//! The SDK's client: configuration, and every request's path through
+//! pacing, retries and error conversion.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use identifai_api::{ApiKey, ClientConfig, ResponseValue};
+use tracing::Instrument;
+
+use crate::error::{ApiError, Error, Result};
+use crate::pacing::{Pacer, RateLimits};
+use crate::retry::{Decision, Method, RetryPolicy};
+use crate::time::Clock;
+use crate::wait::WaitPolicy;
+
+/// The environment variable that holds the API key.
+pub const API_KEY_VAR: &str = "IDENTIFAI_API_KEY";
+/// The environment variable that overrides the base URL.
+pub const BASE_URL_VAR: &str = "IDENTIFAI_BASE_URL";
+
+/// The identifAI client: submit media, wait for verdicts, and everything
+/// else the API offers, with retries and pacing built in.
+///
+/// Cheap to clone; clones share the connection pool and the pacing.
+///
+/// ```no_run
+/// # async fn run() -> identifai_ext::Result<()> {
+/// use identifai_ext::{Client, Media};
+///
+/// let client = Client::from_env()?;
+/// let analysis = client.classify(Media::path("photo.jpg")).await?;
+/// println!("AI-made: {}", analysis.is_artificial());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    api: identifai_api::Client,
+    retry: RetryPolicy,
+    pacer: Option<Pacer>,
+    clock: Clock,
+    wait: WaitPolicy,
+    request_timeout: Duration,
+}
+
+impl Client {
+    /// Settings from code.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `IDENTIFAI_API_KEY` and, when set,
+    /// `IDENTIFAI_BASE_URL`, with the default settings otherwise.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().from_env().build()
+    }
+
+    /// The generated client underneath, for anything this crate does not
+    /// wrap. Its calls skip this client's retries and pacing.
+    pub fn api(&self) -> &identifai_api::Client {
+        &self.inner.api
+    }
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    pub(crate) fn wait_policy(&self) -> &WaitPolicy {
+        &self.inner.wait
+    }
+
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
+    /// Tracks the attempts of one call.
+    pub(crate) fn attempts(
+        &self,
+        operation: &'static str,
+        method: Method,
+        replayable: bool,
+    ) -> Attempts<'_> {
+        Attempts {
+            client: self,
+            operation,
+            method,
+            replayable,
+            attempt: 0,
+            waited: Duration::ZERO,
+            started: self.inner.clock.elapsed(),
+        }
+    }
+
+    /// Runs one operation with pacing and retries; `send` makes a fresh
+    /// request for each attempt.
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        mut send: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    {
+        let mut attempts = self.attempts(operation, method, true);
+        loop {
+            attempts.before().await;
+            let result = send().instrument(attempts.span()).await;
+            if let Some(value) = attempts.after(result).await? {
+                return Ok(value);
+            }
+        }
+    }
+}
+
+/// The attempts of one call: pacing before each, the retry decision after.
+pub(crate) struct Attempts<'c> {
+    client: &'c Client,
+    operation: &'static str,
+    method: Method,
+    replayable: bool,
+    attempt: u32,
+    waited: Duration,
+    started: Duration,
+}
+
+impl Attempts<'_> {
+    /// Waits for the pacer, if any.
+    pub(crate) async fn before(&mut self) {
+        self.attempt += 1;
+        if let Some(pacer) = &self.client.inner.pacer {
+            let paced = pacer.ready(self.method == Method::Get).await;
+            if !paced.is_zero() {
+                tracing::trace!(
+                    operation = self.operation,
+                    paced_ms = paced.as_millis() as u64,
+                    "paced"
+                );
+            }
+        }
+    }
+
+    /// The span of the current attempt.
+    pub(crate) fn span(&self) -> tracing::Span {
+        tracing::debug_span!(
+            "identifai.request",
+            operation = self.operation,
+            attempt = self.attempt
+        )
+    }
+
+    /// `Ok(Some(value))` when done, `Ok(None)` when the caller should try
+    /// again (the delay has been slept), `Err` when the call failed.
+    pub(crate) async fn after<T>(
+        &mut self,
+        result: std::result::Result<ResponseValue<T>, ApiError>,
+    ) -> Result<Option<T>> {
+        let error = match result {
+            Ok(value) => return Ok(Some(value.into_inner())),
+            Err(error) => error,
+        };
+        let policy = &self.client.inner.retry;
+        let delay = match crate::retry::decide(&error, self.method) {
+            Decision::Retry { after } if self.replayable && self.attempt <= policy.max_retries => {
+                after.unwrap_or_else(|| policy.backoff(self.attempt))
+            }
+            _ => return Err(self.convert(error)),
+        };
+        if self.waited + delay > policy.max_total_wait {
+            return Err(self.convert(error));
+        }
+        tracing::info!(
+            operation = self.operation,
+            attempt = self.attempt,
+            delay_ms = delay.as_millis() as u64,
+            status = error.status().map(|s| s.as_u16()),
+            "retrying"
+        );
+        self.waited += delay;
+        self.client.inner.clock.sleep(delay).await;
+        Ok(None)
+    }
+
+    fn convert(&self, error: ApiError) -> Error {
+        match error {
+            identifai_api::Error::CommunicationError(e) if e.is_timeout() => Error::Timeout {
+                identifier: None,
+                waited: self
+                    .client
+                    .inner
+                    .clock
+                    .elapsed()
+                    .saturating_sub(self.started),
+            },
+            other => Error::from(other),
+        }
+    }
+}
+
+/// Settings for a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use identifai_ext::Client;
+///
+/// let client = Client::builder()
+///     .api_key("my-api-key")
+///     .request_timeout(Duration::from_secs(30))
+///     .pacing(None) // no client-side pacing
+///     .build()?;
+/// # Ok::<(), identifai_ext::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    min_upload_rate: Option<u64>,
+    max_upload_time: Option<Duration>,
+    user_agent: Option<String>,
+    retry: Option<RetryPolicy>,
+    pacing: Option<Option<RateLimits>>,
+    wait: Option<WaitPolicy>,
+    clock: Option<Clock>,
+}
+
+impl ClientBuilder {
+    /// The API key (from the identifAI dashboard's "API Key" menu).
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Another base URL (by default the vendor's).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Takes the key from `IDENTIFAI_API_KEY` and the base URL from
+    /// `IDENTIFAI_BASE_URL`, where set and not given already.
+    pub fn from_env(mut self) -> Self {
+        if self.api_key.is_none() {
+            self.api_key = std::env::var(API_KEY_VAR).ok().map(ApiKey::from);
+        }
+        if self.base_url.is_none() {
+            self.base_url = std::env::var(BASE_URL_VAR)
+                .ok()
+                .filter(|u| !u.trim().is_empty());
+        }
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one request may take, its upload aside (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Upload timeouts: a request with an `n`-byte body may also take
+    /// `n / min_rate` seconds, `max_time` at most (defaults 256 KiB/s, 3 h).
+    pub fn upload_timeout(mut self, min_rate_bytes_per_second: u64, max_time: Duration) -> Self {
+        self.min_upload_rate = Some(min_rate_bytes_per_second);
+        self.max_upload_time = Some(max_time);
+        self
+    }
+
+    /// Replaces the `User-Agent` (by default this SDK and its version).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// How failures are retried (see [`RetryPolicy`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Client-side pacing to these limits, or `None` for none. By default
+    /// the documented limits ([`RateLimits::default`]).
+    pub fn pacing(mut self, limits: Option<RateLimits>) -> Self {
+        self.pacing = Some(limits);
+        self
+    }
+
+    /// How long and how often to poll for results (see [`WaitPolicy`]).
+    pub fn wait(mut self, policy: WaitPolicy) -> Self {
+        self.wait = Some(policy);
+        self
+    }
+
+    /// The clock to wait with (tokio's by default; [`Clock::manual`] for
+    /// tests).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Checks the settings and builds the client. A missing or empty key is
+    /// an error here, not a 401 later.
+    pub fn build(self) -> Result<Client> {
+        let key = self.api_key.filter(|k| !k.expose().trim().is_empty()).ok_or_else(|| {
+            Error::Config(format!(
+                "no identifAI API key: set {API_KEY_VAR} or pass one with ClientBuilder::api_key"
+            ))
+        })?;
+        let mut config = ClientConfig::new(key).user_agent(self.user_agent.unwrap_or_else(|| {
+            format!(
+                "identifai-rs/{} (identifai-api/{})",
+                env!("CARGO_PKG_VERSION"),
+                identifai_api::VERSION
+            )
+        }));
+        if let Some(url) = self.base_url {
+            config = config.base_url(url);
+        }
+        if let Some(t) = self.connect_timeout {
+            config = config.connect_timeout(t);
+        }
+        if let Some(t) = self.request_timeout {
+            config = config.request_timeout(t);
+        }
+        if let Some(rate) = self.min_upload_rate {
+            config = config.min_upload_rate(rate);
+        }
+        if let Some(t) = self.max_upload_time {
+            config = config.max_upload_time(t);
+        }
+        let api = config.build().map_err(|e| Error::Config(e.to_string()))?;
+        let clock = self.clock.unwrap_or_default();
+        let pacer = self
+            .pacing
+            .unwrap_or(Some(RateLimits::default()))
+            .map(|limits| Pacer::new(limits, clock.clone()));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api,
+                retry: self.retry.unwrap_or_default(),
+                pacer,
+                clock,
+                wait: self.wait.unwrap_or_default(),
+                request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
+            }),
+        })
+    }
+}

@@ -1,0 +1,159 @@
+//! Retries: which failures are retried, how long to wait, and the budget.
+//!
+//! A GET is retried on 429, 408, 5xx and transport failures. A POST is
+//! retried only when the server cannot have processed it: on 429 (the
+//! server turned it away) and when the connection was refused before
+//! anything was sent; never after its body may have reached the server, so
+//! no file is ever submitted twice by the SDK. 429 and 503 wait as long as
+//! `Retry-After` says (seconds or an HTTP date).
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::ApiError;
+
+/// How failures are retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt, at most.
+    pub max_retries: u32,
+    /// The first backoff; it doubles with each retry.
+    pub initial_backoff: Duration,
+    /// The longest backoff between two attempts (a longer `Retry-After`
+    /// from the server is still honoured).
+    pub max_backoff: Duration,
+    /// The most time one call may spend waiting between its attempts.
+    pub max_total_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 retries, backoff from 500 ms doubling up to 30 s, 2 minutes of
+    /// waiting at most per call.
+    fn default() -> Self {
+        Self {
+            max_retries: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_total_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (from 1): exponential, with
+    /// "equal jitter" (half fixed, half random) so that clients spread out.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let cap = exp.min(self.max_backoff);
+        let half = cap / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// The kind of request, which decides what may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+}
+
+/// Whether a failed attempt may be tried again, and after how long the
+/// server asked to wait.
+pub(crate) enum Decision {
+    Retry { after: Option<Duration> },
+    Stop,
+}
+
+pub(crate) fn decide(error: &ApiError, method: Method) -> Decision {
+    use identifai_api::Error as E;
+    match error {
+        E::ErrorResponse(answer) => {
+            let status = answer.status().as_u16();
+            let after = retry_after(answer.headers());
+            match (status, method) {
+                (429, _) => Decision::Retry { after },
+                (503, Method::Get) => Decision::Retry { after },
+                (408 | 500 | 502 | 504, Method::Get) => Decision::Retry { after: None },
+                _ => Decision::Stop,
+            }
+        }
+        E::CommunicationError(e) if e.is_connect() => Decision::Retry { after: None },
+        E::CommunicationError(_) | E::ResponseBodyError(_) if method == Method::Get => {
+            Decision::Retry { after: None }
+        }
+        _ => Decision::Stop,
+    }
+}
+
+/// `Retry-After` as a duration: seconds, or an HTTP date from now.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+
+        let later = SystemTime::now() + Duration::from_secs(90);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
+        );
+        let after = retry_after(&headers).unwrap();
+        assert!(
+            after > Duration::from_secs(85) && after <= Duration::from_secs(90),
+            "{after:?}"
+        );
+
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a past date means now"
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_doubles_within_its_cap_with_jitter() {
+        let policy = RetryPolicy::default();
+        for retry in 1..=10 {
+            let full = (policy.initial_backoff * (1 << (retry - 1))).min(policy.max_backoff);
+            let delay = policy.backoff(retry);
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "retry {retry}: {delay:?} vs {full:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Waiting for results: one deadline, polls spaced by exponential backoff
+//! with jitter, "not ready" told apart from failure.
+//!
+//! The docs do not say how an unfinished result looks. A result whose
+//! status is not final (`new`, or a status this version does not know), a
+//! result without status or verdict, and a 404 shortly after submission
+//! all mean "not ready yet".
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::analysis::Analysis;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::media::MediaKind;
+use crate::retry::Method;
+use crate::submit::Submission;
+
+/// How long and how often to poll for a result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitPolicy {
+    /// The deadline for the whole wait.
+    pub timeout: Duration,
+    /// The first pause between two polls; it doubles each time.
+    pub initial_interval: Duration,
+    /// The longest pause between two polls.
+    pub max_interval: Duration,
+    /// How long after the wait starts a 404 still means "not ready".
+    pub not_found_grace: Duration,
+}
+
+impl Default for WaitPolicy {
+    /// A 10-minute deadline, polls from 1 s apart up to 15 s apart, 404s
+    /// tolerated for 60 s.
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            initial_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(15),
+            not_found_grace: Duration::from_secs(60),
+        }
+    }
+}
+
+impl WaitPolicy {
+    /// The pause after poll number `poll` (from 1), with jitter.
+    fn interval(&self, poll: u32) -> Duration {
+        let full = self
+            .initial_interval
+            .saturating_mul(1u32 << poll.saturating_sub(1).min(16))
+            .min(self.max_interval);
+        let quarter = full / 4;
+        full - quarter + quarter.mul_f64(fastrand::f64())
+    }
+}
+
+impl Client {
+    /// Waits for a submission's result with the client's [`WaitPolicy`].
+    ///
+    /// A deadline that passes returns [`Error::Timeout`] with the
+    /// identifier: call `wait` again later to resume. A classification that
+    /// ended with status `errored` returns [`Error::ClassificationFailed`].
+    pub async fn wait(&self, submission: &Submission) -> Result<Analysis> {
+        self.wait_with(submission, &self.wait_policy().clone())
+            .await
+    }
+
+    /// Waits for a submission's result with this policy.
+    pub async fn wait_with(
+        &self,
+        submission: &Submission,
+        policy: &WaitPolicy,
+    ) -> Result<Analysis> {
+        let span = tracing::info_span!("identifai.wait", identifier = submission.identifier.as_str(), kind = %submission.kind);
+        tracing::Instrument::instrument(self.wait_inner(submission, policy), span).await
+    }
+
+    async fn wait_inner(&self, submission: &Submission, policy: &WaitPolicy) -> Result<Analysis> {
+        let start = self.clock().elapsed();
+        let mut poll = 0;
+        loop {
+            poll += 1;
+            let waited = self.clock().elapsed().saturating_sub(start);
+            if let Some(analysis) = self
+                .poll(submission, waited < policy.not_found_grace)
+                .await?
+            {
+                return finished(analysis, &submission.identifier);
+            }
+            let waited = self.clock().elapsed().saturating_sub(start);
+            if waited >= policy.timeout {
+                return Err(Error::Timeout {
+                    identifier: Some(submission.identifier.clone()),
+                    waited,
+                });
+            }
+            let pause = policy.interval(poll).min(policy.timeout - waited);
+            tracing::debug!(poll, pause_ms = pause.as_millis() as u64, "not ready");
+            self.clock().sleep(pause).await;
+        }
+    }
+
+    /// One poll: the final result, or `None` when it is not ready.
+    async fn poll(&self, submission: &Submission, tolerate_404: bool) -> Result<Option<Analysis>> {
+        let id = submission.identifier.clone();
+        let api = self.api();
+        let fetched = match submission.kind {
+            MediaKind::Image => self
+                .call("get_image_classification", Method::Get, || {
+                    api.get_image_classification().identifier(id.clone()).send()
+                })
+                .await
+                .map(Analysis::Image),
+            MediaKind::Video => self
+                .call("get_video_classification", Method::Get, || {
+                    api.get_video_classification().identifier(id.clone()).send()
+                })
+                .await
+                .map(Analysis::Video),
+            MediaKind::Speech => self
+                .call("get_audio_classification", Method::Get, || {
+                    api.get_audio_classification().identifier(id.clone()).send()
+                })
+                .await
+                .map(Analysis::Speech),
+        };
+        match fetched {
+            Ok(analysis) if analysis.is_final() => Ok(Some(analysis)),
+            Ok(_) => Ok(None),
+            Err(Error::NotFound { .. }) if tolerate_404 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits for many submissions at once, polling through the list
+    /// endpoints (up to 100 identifiers a request) instead of one request
+    /// per result. Results come in the order of `submissions`.
+    pub async fn wait_all(&self, submissions: &[Submission]) -> Vec<Result<Analysis>> {
+        self.wait_all_with(submissions, &self.wait_policy().clone())
+            .await
+    }
+
+    /// [`Client::wait_all`] with this policy.
+    pub async fn wait_all_with(
+        &self,
+        submissions: &[Submission],
+        policy: &WaitPolicy,
+    ) -> Vec<Result<Analysis>> {
+        let span = tracing::info_span!("identifai.wait_all", count = submissions.len());
+        tracing::Instrument::instrument(self.wait_all_inner(submissions, policy), span).await
+    }
+
+    async fn wait_all_inner(
+        &self,
+        submissions: &[Submission],
+        policy: &WaitPolicy,
+    ) -> Vec<Result<Analysis>> {
+        let start = self.clock().elapsed();
+        let mut results: Vec<Option<Result<Analysis>>> = submissions.iter().map(|_| None).collect();
+        let mut poll = 0;
+        loop {
+            poll += 1;
+            for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Speech] {
+                // The pending identifiers of this kind, each with the
+                // positions that wait for it.
+                let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
+                let mut order: Vec<&str> = Vec::new();
+                for (i, s) in submissions.iter().enumerate() {
+                    if s.kind == kind && results[i].is_none() {
+                        let slots = pending.entry(s.identifier.as_str()).or_default();
+                        if slots.is_empty() {
+                            order.push(s.identifier.as_str());
+                        }
+                        slots.push(i);
+                    }
+                }
+                for chunk in order.chunks(100) {
+                    match self.list(kind, chunk).await {
+                        Ok(found) => {
+                            for analysis in found.into_iter().filter(Analysis::is_final) {
+                                let Some(id) = analysis.identifier().map(str::to_string) else {
+                                    continue;
+                                };
+                                for &i in pending.get(id.as_str()).into_iter().flatten() {
+                                    results[i] = Some(finished(analysis.clone(), &id));
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            // A failure of the list itself fails its items.
+                            let message = e.to_string();
+                            for id in chunk {
+                                for &i in &pending[id] {
+                                    results[i] = Some(Err(Error::Unexpected {
+                                        status: e.status(),
+                                        message: message.clone(),
+                                    }));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if results.iter().all(Option::is_some) {
+                break;
+            }
+            let waited = self.clock().elapsed().saturating_sub(start);
+            if waited >= policy.timeout {
+                for (i, slot) in results.iter_mut().enumerate() {
+                    if slot.is_none() {
+                        *slot = Some(Err(Error::Timeout {
+                            identifier: Some(submissions[i].identifier.clone()),
+                            waited,
+                        }));
+                    }
+                }
+                break;
+            }
+            self.clock()
+                .sleep(policy.interval(poll).min(policy.timeout - waited))
+                .await;
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(Error::Unexpected {
+                        status: None,
+                        message: "no result".into(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    async fn list(&self, kind: MediaKind, identifiers: &[&str]) -> Result<Vec<Analysis>> {
+        let ids: Vec<String> = identifiers.iter().map(|s| s.to_string()).collect();
+        let api = self.api();
+        Ok(match kind {
+            MediaKind::Image => self
+                .call("list_image_classifications", Method::Get, || {
+                    api.list_image_classifications()
+                        .identifiers(ids.clone())
+                        .send()
+                })
+                .await?
+                .into_iter()
+                .map(Analysis::Image)
+                .collect(),
+            MediaKind::Video => self
+                .call("list_video_classifications", Method::Get, || {
+                    api.list_video_classifications()
+                        .identifiers(ids.clone())
+                        .send()
+                })
+                .await?
+                .into_iter()
+                .map(Analysis::Video)
+                .collect(),
+            MediaKind::Speech => self
+                .call("list_audio_classifications", Method::Get, || {
+                    api.list_audio_classifications()
+                        .identifiers(ids.clone())
+                        .send()
+                })
+                .await?
+                .into_iter()
+                .map(Analysis::Speech)
+                .collect(),
+        })
+    }
+}
+
+/// A final result: the analysis, or the error its `errored` status means.
+fn finished(analysis: Analysis, identifier: &str) -> Result<Analysis> {
+    match analysis.error_message() {
+        Some(message) => Err(Error::ClassificationFailed {
+            identifier: identifier.to_string(),
+            message: message.to_string(),
+        }),
+        None => Ok(analysis),
+    }
+}
