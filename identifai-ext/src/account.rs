@@ -27,6 +27,37 @@ pub struct UserQuery {
     pub per_page: Option<i64>,
 }
 
+impl UserQuery {
+    /// Every user, 100 a page, in the server's order.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only users on this pricing plan.
+    pub fn pricing_id(mut self, id: i64) -> Self {
+        self.pricing_id = Some(id);
+        self
+    }
+
+    /// Sorts by this field.
+    pub fn order(mut self, field: impl Into<String>) -> Self {
+        self.order = Some(field.into());
+        self
+    }
+
+    /// Sorts in descending order.
+    pub fn descending(mut self, descending: bool) -> Self {
+        self.descending = Some(descending);
+        self
+    }
+
+    /// Users per page.
+    pub fn per_page(mut self, per_page: i64) -> Self {
+        self.per_page = Some(per_page);
+        self
+    }
+}
+
 /// A user to create or update (see [`Client::upsert_user`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -117,7 +148,15 @@ impl Client {
             })
             .await?
             .into_inner();
-        let partial = path.with_extension("partial");
+        // Beside the target (so the rename stays on one file system), under
+        // a name no other download shares.
+        static DOWNLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let partial = path.with_file_name(format!(".{name}.{}-{n}.partial", std::process::id()));
         let mut file = tokio::fs::File::create(&partial)
             .await
             .map_err(|e| Error::io("create", &partial, e))?;
@@ -265,7 +304,7 @@ impl Client {
                 let page = match next {
                     Next::Done => return Ok::<_, Error>(None),
                     Next::First => self.first_users_page(&query).await?,
-                    Next::Url(url) => self.users_page_at(&url).await?,
+                    Next::Url(url) => self.users_page_at(&url, &query).await?,
                 };
                 let more = page
                     .next_page_url
@@ -306,9 +345,9 @@ impl Client {
 
     /// The page at a `next_page_url`: only on the base URL's origin, where
     /// the API key may go.
-    async fn users_page_at(&self, url: &str) -> Result<types::PaginatedUsers> {
+    async fn users_page_at(&self, url: &str, query: &UserQuery) -> Result<types::PaginatedUsers> {
         use identifai_api::ClientInfo;
-        let target = url::Url::parse(url).map_err(|e| Error::Unexpected {
+        let mut target = url::Url::parse(url).map_err(|e| Error::Unexpected {
             status: None,
             message: format!("next_page_url `{url}`: {e}"),
         })?;
@@ -322,6 +361,7 @@ impl Client {
                 ),
             });
         }
+        keep_query(&mut target, query);
         let http = self.api().client();
         self.call("list_partner_users", Method::Get, || async {
             let response = http
@@ -349,6 +389,31 @@ impl Client {
             }
         })
         .await
+    }
+}
+
+/// A `next_page_url` may carry only the page number (as the documented
+/// example does): the query's own parameters are added where it lacks them,
+/// so that every page has the same size, filter and order.
+fn keep_query(url: &mut url::Url, query: &UserQuery) {
+    let present: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    let mut wanted: Vec<(&str, String)> =
+        vec![("per_page", query.per_page.unwrap_or(100).to_string())];
+    if let Some(id) = query.pricing_id {
+        wanted.push(("pricing_id", id.to_string()));
+    }
+    if let Some(order) = &query.order {
+        wanted.push(("order", order.clone()));
+    }
+    if let Some(desc) = query.descending {
+        wanted.push(("direction", if desc { "desc" } else { "asc" }.to_string()));
+    }
+    let missing: Vec<(&str, String)> = wanted
+        .into_iter()
+        .filter(|(k, _)| !present.iter().any(|p| p == k))
+        .collect();
+    if !missing.is_empty() {
+        url.query_pairs_mut().extend_pairs(missing);
     }
 }
 

@@ -94,6 +94,7 @@ impl Client {
             attempt: 0,
             waited: Duration::ZERO,
             started: self.inner.clock.elapsed(),
+            deadline: None,
         }
     }
 
@@ -103,6 +104,22 @@ impl Client {
         &self,
         operation: &'static str,
         method: Method,
+        send: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
+    {
+        self.call_until(None, operation, method, send).await
+    }
+
+    /// [`Client::call`], retrying only while the clock is before
+    /// `deadline` (a time on [`Client::clock`]).
+    pub(crate) async fn call_until<T, F, Fut>(
+        &self,
+        deadline: Option<Duration>,
+        operation: &'static str,
+        method: Method,
         mut send: F,
     ) -> Result<T>
     where
@@ -110,6 +127,7 @@ impl Client {
         Fut: Future<Output = std::result::Result<ResponseValue<T>, ApiError>>,
     {
         let mut attempts = self.attempts(operation, method, true);
+        attempts.deadline = deadline;
         loop {
             attempts.before().await;
             let result = send().instrument(attempts.span()).await;
@@ -129,6 +147,8 @@ pub(crate) struct Attempts<'c> {
     attempt: u32,
     waited: Duration,
     started: Duration,
+    /// No retry may wait past this time on the client's clock.
+    deadline: Option<Duration>,
 }
 
 impl Attempts<'_> {
@@ -173,7 +193,10 @@ impl Attempts<'_> {
             }
             _ => return Err(self.convert(error)),
         };
-        if self.waited + delay > policy.max_total_wait {
+        let past_deadline = self
+            .deadline
+            .is_some_and(|deadline| self.client.inner.clock.elapsed() + delay > deadline);
+        if self.waited + delay > policy.max_total_wait || past_deadline {
             return Err(self.convert(error));
         }
         tracing::info!(

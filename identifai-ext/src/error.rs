@@ -183,6 +183,73 @@ impl Error {
         }
     }
 
+    /// Whether trying again later may succeed: rate limits, server
+    /// failures, timeouts and transport failures.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited { .. }
+                | Self::Server { .. }
+                | Self::Timeout { .. }
+                | Self::Transport(_)
+        )
+    }
+
+    /// The same error again, for each of several items that one failed
+    /// request concerned (a transport error becomes `Unexpected` with its
+    /// text, since it cannot be copied).
+    pub(crate) fn duplicate(&self) -> Self {
+        match self {
+            Self::InvalidInput(e) => Self::InvalidInput(e.clone()),
+            Self::Config(m) => Self::Config(m.clone()),
+            Self::Auth { status, message } => Self::Auth {
+                status: *status,
+                message: message.clone(),
+            },
+            Self::RateLimited {
+                message,
+                retry_after,
+            } => Self::RateLimited {
+                message: message.clone(),
+                retry_after: *retry_after,
+            },
+            Self::InsufficientCredits { status, message } => Self::InsufficientCredits {
+                status: *status,
+                message: message.clone(),
+            },
+            Self::NotFound { message } => Self::NotFound {
+                message: message.clone(),
+            },
+            Self::Validation { status, message } => Self::Validation {
+                status: *status,
+                message: message.clone(),
+            },
+            Self::Server { status, message } => Self::Server {
+                status: *status,
+                message: message.clone(),
+            },
+            Self::ClassificationFailed {
+                identifier,
+                message,
+            } => Self::ClassificationFailed {
+                identifier: identifier.clone(),
+                message: message.clone(),
+            },
+            Self::Timeout { identifier, waited } => Self::Timeout {
+                identifier: identifier.clone(),
+                waited: *waited,
+            },
+            Self::Unexpected { status, message } => Self::Unexpected {
+                status: *status,
+                message: message.clone(),
+            },
+            other => Self::Unexpected {
+                status: other.status(),
+                message: other.to_string(),
+            },
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

@@ -46,6 +46,8 @@ mod error;
 pub mod media;
 mod pacing;
 mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod submit;
 mod time;
 mod wait;

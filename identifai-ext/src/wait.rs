@@ -77,15 +77,23 @@ impl Client {
 
     async fn wait_inner(&self, submission: &Submission, policy: &WaitPolicy) -> Result<Analysis> {
         let start = self.clock().elapsed();
+        let deadline = start + policy.timeout;
         let mut poll = 0;
         loop {
             poll += 1;
             let waited = self.clock().elapsed().saturating_sub(start);
-            if let Some(analysis) = self
-                .poll(submission, waited < policy.not_found_grace)
-                .await?
+            match self
+                .poll(submission, waited < policy.not_found_grace, deadline)
+                .await
             {
-                return finished(analysis, &submission.identifier);
+                Ok(Some(analysis)) => return finished(analysis, &submission.identifier),
+                Ok(None) => {}
+                // The server is busy or unreachable: the classification may
+                // still finish, so keep waiting until the deadline.
+                Err(e) if e.is_transient() => {
+                    tracing::debug!(error = %e, "poll failed; waiting on")
+                }
+                Err(e) => return Err(e),
             }
             let waited = self.clock().elapsed().saturating_sub(start);
             if waited >= policy.timeout {
@@ -101,26 +109,40 @@ impl Client {
     }
 
     /// One poll: the final result, or `None` when it is not ready.
-    async fn poll(&self, submission: &Submission, tolerate_404: bool) -> Result<Option<Analysis>> {
+    async fn poll(
+        &self,
+        submission: &Submission,
+        tolerate_404: bool,
+        deadline: Duration,
+    ) -> Result<Option<Analysis>> {
         let id = submission.identifier.clone();
         let api = self.api();
         let fetched = match submission.kind {
             MediaKind::Image => self
-                .call("get_image_classification", Method::Get, || {
-                    api.get_image_classification().identifier(id.clone()).send()
-                })
+                .call_until(
+                    Some(deadline),
+                    "get_image_classification",
+                    Method::Get,
+                    || api.get_image_classification().identifier(id.clone()).send(),
+                )
                 .await
                 .map(Analysis::Image),
             MediaKind::Video => self
-                .call("get_video_classification", Method::Get, || {
-                    api.get_video_classification().identifier(id.clone()).send()
-                })
+                .call_until(
+                    Some(deadline),
+                    "get_video_classification",
+                    Method::Get,
+                    || api.get_video_classification().identifier(id.clone()).send(),
+                )
                 .await
                 .map(Analysis::Video),
             MediaKind::Speech => self
-                .call("get_audio_classification", Method::Get, || {
-                    api.get_audio_classification().identifier(id.clone()).send()
-                })
+                .call_until(
+                    Some(deadline),
+                    "get_audio_classification",
+                    Method::Get,
+                    || api.get_audio_classification().identifier(id.clone()).send(),
+                )
                 .await
                 .map(Analysis::Speech),
         };
@@ -175,7 +197,7 @@ impl Client {
                     }
                 }
                 for chunk in order.chunks(100) {
-                    match self.list(kind, chunk).await {
+                    match self.list(kind, chunk, start + policy.timeout).await {
                         Ok(found) => {
                             for analysis in found.into_iter().filter(Analysis::is_final) {
                                 let Some(id) = analysis.identifier().map(str::to_string) else {
@@ -186,15 +208,18 @@ impl Client {
                                 }
                             }
                         }
+                        // Busy or unreachable: the items may still finish; the
+                        // next round asks again (until the deadline, after
+                        // which each gets a Timeout with its identifier).
+                        Err(e) if e.is_transient() => {
+                            tracing::debug!(error = %e, "list failed; waiting on");
+                        }
+                        // Refused for good (key, credits …): each item fails
+                        // with the same typed error.
                         Err(e) => {
-                            // A failure of the list itself fails its items.
-                            let message = e.to_string();
                             for id in chunk {
                                 for &i in &pending[id] {
-                                    results[i] = Some(Err(Error::Unexpected {
-                                        status: e.status(),
-                                        message: message.clone(),
-                                    }));
+                                    results[i] = Some(Err(e.duplicate()));
                                 }
                             }
                         }
@@ -233,36 +258,56 @@ impl Client {
             .collect()
     }
 
-    async fn list(&self, kind: MediaKind, identifiers: &[&str]) -> Result<Vec<Analysis>> {
+    async fn list(
+        &self,
+        kind: MediaKind,
+        identifiers: &[&str],
+        deadline: Duration,
+    ) -> Result<Vec<Analysis>> {
         let ids: Vec<String> = identifiers.iter().map(|s| s.to_string()).collect();
         let api = self.api();
         Ok(match kind {
             MediaKind::Image => self
-                .call("list_image_classifications", Method::Get, || {
-                    api.list_image_classifications()
-                        .identifiers(ids.clone())
-                        .send()
-                })
+                .call_until(
+                    Some(deadline),
+                    "list_image_classifications",
+                    Method::Get,
+                    || {
+                        api.list_image_classifications()
+                            .identifiers(ids.clone())
+                            .send()
+                    },
+                )
                 .await?
                 .into_iter()
                 .map(Analysis::Image)
                 .collect(),
             MediaKind::Video => self
-                .call("list_video_classifications", Method::Get, || {
-                    api.list_video_classifications()
-                        .identifiers(ids.clone())
-                        .send()
-                })
+                .call_until(
+                    Some(deadline),
+                    "list_video_classifications",
+                    Method::Get,
+                    || {
+                        api.list_video_classifications()
+                            .identifiers(ids.clone())
+                            .send()
+                    },
+                )
                 .await?
                 .into_iter()
                 .map(Analysis::Video)
                 .collect(),
             MediaKind::Speech => self
-                .call("list_audio_classifications", Method::Get, || {
-                    api.list_audio_classifications()
-                        .identifiers(ids.clone())
-                        .send()
-                })
+                .call_until(
+                    Some(deadline),
+                    "list_audio_classifications",
+                    Method::Get,
+                    || {
+                        api.list_audio_classifications()
+                            .identifiers(ids.clone())
+                            .send()
+                    },
+                )
                 .await?
                 .into_iter()
                 .map(Analysis::Speech)

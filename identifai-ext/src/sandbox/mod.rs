@@ -1,0 +1,171 @@
+//! An in-process, simulated identifAI (feature `sandbox`): a real HTTP
+//! server on loopback that behaves as the documentation describes, for
+//! trying everything offline and for tests of code that uses this crate.
+//!
+//! ```
+//! use identifai_ext::{Media, sandbox::Sandbox};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> identifai_ext::Result<()> {
+//! let sandbox = Sandbox::start()?;
+//! let client = sandbox.client()?;
+//! let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png")).unwrap();
+//! let analysis = client.classify(Media::bytes(png, "sample.png")).await?;
+//! assert!(analysis.is_final());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What it does, and how its answers differ from the real service's:
+//! - it checks the `X-Api-Key` header (401 otherwise), the multipart fields,
+//!   the formats (sniffed from the content) and the documented size limits
+//!   (413, 422), and charges credits (402 when none are left);
+//! - a submission answers with an identifier derived from the file and the
+//!   options, so the same bytes always get the same identifier and the same
+//!   verdict; the result reads as `new` for the first poll(s), then `done`;
+//! - verdicts, scores, frames, speech pieces, C2PA data and heatmaps are
+//!   derived from the file's SHA-256: deterministic, and meaningless. Every
+//!   answer carries the header `x-identifai-sandbox: simulated`, results
+//!   carry `"simulated": true` and a `result_url` on `sandbox.identifai.invalid`,
+//!   and model names start with `SANDBOX-`;
+//! - a file whose name starts with `sandbox-error` ends with status
+//!   `errored`;
+//! - with [`SandboxConfig::rate_limits`], requests past the limits get 429
+//!   with `Retry-After` (off by default, for speed).
+
+mod png;
+mod results;
+mod server;
+mod state;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::{Client, ClientBuilder, Error, RateLimits, Result, WaitPolicy};
+
+/// How the sandbox behaves.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// The API key it accepts.
+    pub api_key: String,
+    /// How many polls of a result answer `new` before it is `done`.
+    pub ready_after_polls: u32,
+    /// Answer 429 past these limits (`None`: no limits).
+    pub rate_limits: Option<RateLimits>,
+    /// The credits the account starts with.
+    pub initial_credits: f64,
+    /// How many partner users exist at the start.
+    pub users: usize,
+}
+
+impl Default for SandboxConfig {
+    /// Key `sandbox-key`, ready after 1 poll, no rate limits, 1000 credits,
+    /// 12 users.
+    fn default() -> Self {
+        Self {
+            api_key: "sandbox-key".to_string(),
+            ready_after_polls: 1,
+            rate_limits: None,
+            initial_credits: 1000.0,
+            users: 12,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Answer 429 past the documented limits.
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = Some(limits);
+        self
+    }
+
+    /// How many polls answer `new` before `done`.
+    pub fn ready_after_polls(mut self, polls: u32) -> Self {
+        self.ready_after_polls = polls;
+        self
+    }
+
+    /// The credits the account starts with.
+    pub fn initial_credits(mut self, credits: f64) -> Self {
+        self.initial_credits = credits;
+        self
+    }
+}
+
+/// A running sandbox. It serves on its own thread until dropped.
+#[derive(Debug)]
+pub struct Sandbox {
+    base_url: String,
+    api_key: String,
+    state: Arc<Mutex<state::State>>,
+    server: Option<server::Running>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with the default settings.
+    pub fn start() -> Result<Self> {
+        Self::start_with(SandboxConfig::default())
+    }
+
+    /// Starts a sandbox with these settings.
+    pub fn start_with(config: SandboxConfig) -> Result<Self> {
+        let api_key = config.api_key.clone();
+        let state = Arc::new(Mutex::new(state::State::new(config)));
+        let running = server::start(state.clone())
+            .map_err(|e| Error::Config(format!("cannot start the sandbox: {e}")))?;
+        Ok(Self {
+            base_url: format!("http://{}", running.address()),
+            api_key,
+            state,
+            server: Some(running),
+        })
+    }
+
+    /// Where it serves (`http://127.0.0.1:<port>`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The API key it accepts.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// Client settings for this sandbox: its URL and key, no pacing, and
+    /// quick polling (its results are ready after a poll or two).
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .api_key(self.api_key.clone())
+            .base_url(self.base_url.clone())
+            .pacing(None)
+            .wait(WaitPolicy {
+                initial_interval: Duration::from_millis(20),
+                max_interval: Duration::from_millis(200),
+                ..WaitPolicy::default()
+            })
+    }
+
+    /// A client of this sandbox.
+    pub fn client(&self) -> Result<Client> {
+        self.client_builder().build()
+    }
+
+    /// How many requests it has received.
+    pub fn requests(&self) -> u64 {
+        self.state.lock().map(|s| s.requests).unwrap_or_default()
+    }
+
+    /// The credits left.
+    pub fn credits(&self) -> f64 {
+        self.state.lock().map(|s| s.credits).unwrap_or_default()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+    }
+}

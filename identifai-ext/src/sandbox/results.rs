@@ -1,0 +1,314 @@
+//! Simulated results: derived from the file's SHA-256, so the same bytes
+//! always get the same verdict. Meaningless, and marked as such.
+
+use std::collections::HashMap;
+
+use identifai_api::types::{self, Classification, ClassificationStatus};
+use serde_json::{Value, json};
+
+use super::state::{Record, hex};
+use crate::media::MediaKind;
+
+const MODELS: [&str; 2] = ["SANDBOX-V011", "SANDBOX-brokenwand2"];
+const HEURISTICS: [&str; 2] = ["Average", "Majority"];
+
+pub(super) fn media_kind(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+        MediaKind::Speech => "audio",
+    }
+}
+
+/// A score in 0..=1 from two bytes of the hash.
+fn score(hash: &[u8; 32], salt: usize) -> f64 {
+    let a = hash[salt % 32] as f64;
+    let b = hash[(salt * 7 + 3) % 32] as f64;
+    ((a * 256.0 + b) / 65535.0 * 100.0).round() / 100.0
+}
+
+fn label(artificial: f64) -> Classification {
+    if artificial >= 0.5 {
+        Classification::Artificial
+    } else {
+        Classification::Human
+    }
+}
+
+fn model_results(hash: &[u8; 32], salt: usize) -> Vec<types::ModelResult> {
+    MODELS
+        .iter()
+        .enumerate()
+        .map(|(i, model)| {
+            let artificial = score(hash, salt + i + 1);
+            types::ModelResult {
+                model: Some(model.to_string()),
+                unknown: Some(false),
+                elapsed_time: Some(0.1 + i as f64 / 10.0),
+                classification: vec![
+                    types::LabelScore {
+                        label: Some(Classification::Artificial),
+                        score: Some(artificial),
+                    },
+                    types::LabelScore {
+                        label: Some(Classification::Human),
+                        score: Some(((1.0 - artificial) * 100.0).round() / 100.0),
+                    },
+                ],
+                classification_details: serde_json::Map::new(),
+            }
+        })
+        .collect()
+}
+
+fn verdicts(hash: &[u8; 32], salt: usize) -> Vec<types::Verdict> {
+    let artificial = score(hash, salt);
+    HEURISTICS
+        .iter()
+        .map(|heuristic| types::Verdict {
+            heuristic: Some(heuristic.to_string()),
+            confidence: Some(artificial.max(1.0 - artificial)),
+            classification: Some(label(artificial)),
+            models: MODELS.iter().map(|m| m.to_string()).collect(),
+        })
+        .collect()
+}
+
+fn image(
+    record: &Record,
+    hash: &[u8; 32],
+    salt: usize,
+    identifier: String,
+    ready: bool,
+) -> types::ImageClassification {
+    let mut result = types::ImageClassification {
+        identifier: Some(identifier),
+        hash: Some(hex(hash)),
+        name: Some(record.name.clone()),
+        ref_id: record.ref_id.clone(),
+        status: Some(status(record, ready)),
+        result_url: Some(result_url(record)),
+        ..Default::default()
+    };
+    if !ready || record.errored {
+        result.errors = record
+            .errored
+            .then(|| "simulated failure (the file name starts with sandbox-error)".into());
+        return result;
+    }
+    let verdicts = verdicts(hash, salt);
+    result.api_version = Some("sandbox".into());
+    result.verdict = verdicts.first().cloned();
+    result.verdicts = verdicts;
+    result.results = model_results(hash, salt);
+    result.has_heatmap = Some(record.heatmap);
+    result.is_nsfw = Some(hash[(salt + 5) % 32].is_multiple_of(10));
+    if hash[(salt + 3) % 32].is_multiple_of(3) {
+        let valid = hash[(salt + 4) % 32].is_multiple_of(2);
+        result.c2pa = Some(types::C2pa {
+            active_manifest: Some("urn:c2pa:sandbox-0000".into()),
+            manifests: serde_json::Map::new(),
+            validation_state: Some(if valid { "Valid" } else { "Invalid" }.into()),
+            validation_status: vec![types::C2paStatus {
+                code: Some(
+                    if valid {
+                        "claimSignature.validated"
+                    } else {
+                        "claimSignature.mismatch"
+                    }
+                    .into(),
+                ),
+                explanation: Some("simulated".into()),
+                url: None,
+            }],
+            validation_results: None,
+        });
+    }
+    result
+}
+
+fn status(record: &Record, ready: bool) -> ClassificationStatus {
+    match (ready, record.errored) {
+        (false, _) => ClassificationStatus::New,
+        (true, true) => ClassificationStatus::Errored,
+        (true, false) => ClassificationStatus::Done,
+    }
+}
+
+fn result_url(record: &Record) -> String {
+    format!(
+        "https://sandbox.identifai.invalid/simulated/{}",
+        record.identifier
+    )
+}
+
+/// The JSON of a submission's result. `list` answers speech pieces as
+/// `details.clips` (as the docs' list page shows them) instead of
+/// `chunk_details` (the single-result page).
+pub(super) fn render(
+    record: &Record,
+    ready: bool,
+    forced: Option<Classification>,
+    list: bool,
+) -> Value {
+    let hash = &record.hash;
+    let mut value = match record.kind {
+        MediaKind::Image => {
+            let mut result = image(record, hash, 0, record.identifier.clone(), ready);
+            result.force_classification = forced;
+            json!(result)
+        }
+        MediaKind::Video => {
+            let mut result = types::VideoClassification {
+                identifier: Some(record.identifier.clone()),
+                hash: Some(hex(hash)),
+                name: Some(record.name.clone()),
+                ref_id: record.ref_id.clone(),
+                status: Some(status(record, ready)),
+                result_url: Some(result_url(record)),
+                force_classification: forced,
+                ..Default::default()
+            };
+            if ready && !record.errored {
+                let frames: Vec<types::ImageClassification> = (0..record.frames as usize)
+                    .map(|i| {
+                        image(
+                            record,
+                            hash,
+                            i * 2,
+                            format!("{}-frame-{i}", record.identifier),
+                            true,
+                        )
+                    })
+                    .collect();
+                let artificial = frames
+                    .iter()
+                    .filter(|f| {
+                        f.verdict.as_ref().and_then(|v| v.classification.clone())
+                            == Some(Classification::Artificial)
+                    })
+                    .count() as f64
+                    / frames.len().max(1) as f64;
+                let verdicts: Vec<types::VideoVerdict> = HEURISTICS
+                    .iter()
+                    .map(|heuristic| types::VideoVerdict {
+                        heuristic: Some(heuristic.to_string()),
+                        confidence: Some(
+                            ((artificial.max(1.0 - artificial)) * 100.0).round() / 100.0,
+                        ),
+                        classification: Some(label(artificial)),
+                        count: Some(frames.len() as f64),
+                        models: MODELS.iter().map(|m| m.to_string()).collect(),
+                        unknown: Some(false),
+                    })
+                    .collect();
+                result.api_version = Some("sandbox".into());
+                result.verdict = verdicts.first().cloned();
+                result.verdicts = verdicts;
+                result.is_nsfw = Some(frames.iter().any(|f| f.is_nsfw == Some(true)));
+                result.results = Some(types::VideoClassificationResults {
+                    images: frames,
+                    audios: vec![],
+                });
+            } else if record.errored && ready {
+                result.errors =
+                    Some("simulated failure (the file name starts with sandbox-error)".into());
+            }
+            json!(result)
+        }
+        MediaKind::Speech => {
+            let mut result = types::AudioClassification {
+                identifier: Some(record.identifier.clone()),
+                hash: Some(hex(hash)),
+                name: Some(record.name.clone()),
+                ref_id: record.ref_id.clone(),
+                status: Some(status(record, ready)),
+                result_url: Some(result_url(record)),
+                force_classification: forced,
+                ..Default::default()
+            };
+            if ready && !record.errored {
+                let verdicts = verdicts(hash, 0);
+                let chunks: Vec<types::AudioChunk> = (0..3)
+                    .map(|i| types::AudioChunk {
+                        index: Some(i as f64),
+                        start: Some(i as f64 * 10.0),
+                        end: Some((i + 1) as f64 * 10.0),
+                        results: model_results(hash, i * 3),
+                        verdict: verdicts_at(hash, i * 3),
+                    })
+                    .collect();
+                result.api_version = Some("sandbox".into());
+                result.verdict = verdicts.first().cloned();
+                result.verdicts = verdicts;
+                result.results = model_results(hash, 0);
+                if list {
+                    result.details = Some(types::AudioClassificationDetails { clips: chunks });
+                } else {
+                    result.chunk_details = chunks;
+                }
+            } else if record.errored && ready {
+                result.errors =
+                    Some("simulated failure (the file name starts with sandbox-error)".into());
+            }
+            json!(result)
+        }
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert("simulated".into(), Value::Bool(true));
+    }
+    value
+}
+
+fn verdicts_at(hash: &[u8; 32], salt: usize) -> Option<types::Verdict> {
+    verdicts(hash, salt).into_iter().next()
+}
+
+/// A user of the sandbox's partnership.
+pub(super) fn seeded_user(n: i64) -> types::User {
+    let stamp = "2025-01-01T00:00:00Z".parse().ok();
+    types::User {
+        id: Some(1000 + n),
+        name: Some(format!("Sandbox User {n}")),
+        email: Some(format!("user{n}@sandbox.identifai.invalid")),
+        email_verified_at: stamp,
+        created_at: stamp,
+        updated_at: stamp,
+        balance: Some(0.0),
+        heuristic: Some("Average".into()),
+        readonly: Some(false),
+        pricing: Some(types::Pricing {
+            id: Some(1 + n % 2),
+            name: Some(
+                if n % 2 == 0 {
+                    "Sandbox Basic"
+                } else {
+                    "Sandbox Pro"
+                }
+                .into(),
+            ),
+            sku: Some(
+                if n % 2 == 0 {
+                    "sandbox-basic"
+                } else {
+                    "sandbox-pro"
+                }
+                .into(),
+            ),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Applies a create/update form to a user.
+pub(super) fn fill_user(user: &mut types::User, form: &HashMap<String, String>, pricing_id: i64) {
+    user.name = form.get("name").cloned();
+    user.email = form.get("email").cloned();
+    user.heuristic = form.get("heuristic").cloned();
+    user.readonly = form.get("readonly").map(|v| v == "true" || v == "1");
+    user.pricing = Some(types::Pricing {
+        id: Some(pricing_id),
+        name: Some(format!("Sandbox plan {pricing_id}")),
+        sku: Some(format!("sandbox-{pricing_id}")),
+    });
+}

@@ -1,0 +1,357 @@
+//! The sandbox as a downstream crate uses it: the whole flow offline, with
+//! the behaviours the documentation describes.
+#![cfg(feature = "sandbox")]
+
+use futures_util::TryStreamExt;
+use identifai_ext::sandbox::{Sandbox, SandboxConfig};
+use identifai_ext::types::{Classification, ClassificationStatus};
+use identifai_ext::{
+    BatchOptions, Error, Media, MediaKind, RateLimits, RetryPolicy, SubmitOptions, UserForm,
+    UserQuery,
+};
+
+fn sample_png() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../samples/sample.png"
+    ))
+    .expect("the sample image")
+}
+
+/// A PNG of the sample's header with other pixels: another file.
+fn other_png(seed: u8) -> Vec<u8> {
+    let mut png = sample_png();
+    let last = png.len() - 20;
+    png[last] ^= seed;
+    png.extend_from_slice(&[seed; 16]);
+    png
+}
+
+fn wav() -> Vec<u8> {
+    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x44\xac\x00\x00\x88\x58\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
+    wav.extend_from_slice(&[0u8; 64]);
+    wav
+}
+
+fn mp4() -> Vec<u8> {
+    let mut mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    mp4.extend_from_slice(&[0u8; 64]);
+    mp4
+}
+
+#[tokio::test]
+async fn an_image_is_classified_offline_and_marked_simulated() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let analysis = client
+        .classify(Media::bytes(sample_png(), "sample.png"))
+        .await
+        .expect("a verdict");
+    assert_eq!(analysis.status(), Some(&ClassificationStatus::Done));
+    assert!(analysis.classification().is_some_and(|c| c.is_known()));
+    assert!(
+        analysis
+            .result_url()
+            .unwrap()
+            .contains("sandbox.identifai.invalid/simulated")
+    );
+    assert!(
+        analysis
+            .model_scores()
+            .iter()
+            .all(|s| s.model.starts_with("SANDBOX-"))
+    );
+    assert!(
+        sandbox.requests() >= 2,
+        "a submission and at least one poll"
+    );
+}
+
+#[tokio::test]
+async fn the_same_bytes_get_the_same_identifier_and_verdict() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let first = client
+        .classify(Media::bytes(sample_png(), "a.png"))
+        .await
+        .unwrap();
+    let again = client
+        .classify(Media::bytes(sample_png(), "a.png"))
+        .await
+        .unwrap();
+    let other = client
+        .classify(Media::bytes(other_png(9), "b.png"))
+        .await
+        .unwrap();
+    assert_eq!(first.identifier(), again.identifier());
+    assert_eq!(first.verdict(), again.verdict());
+    assert_ne!(first.identifier(), other.identifier());
+    assert_ne!(first.hash(), other.hash());
+}
+
+#[tokio::test]
+async fn a_result_is_not_ready_for_the_configured_polls_then_done() {
+    let sandbox = Sandbox::start_with(SandboxConfig::default().ready_after_polls(2)).unwrap();
+    let client = sandbox.client().unwrap();
+    let submission = client
+        .submit(Media::bytes(sample_png(), "a.png"))
+        .await
+        .unwrap();
+    let api = client.api();
+    for _ in 0..2 {
+        let early = api
+            .get_image_classification()
+            .identifier(&submission.identifier)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(early.status, Some(ClassificationStatus::New));
+        assert!(early.verdict.is_none());
+    }
+    let done = api
+        .get_image_classification()
+        .identifier(&submission.identifier)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status, Some(ClassificationStatus::Done));
+    assert!(done.verdict.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_refused() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox
+        .client_builder()
+        .api_key("not-the-key")
+        .build()
+        .unwrap();
+    match client.credits().await {
+        Err(Error::Auth { status: 401, .. }) => {}
+        other => panic!("expected a 401, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_checks_formats_and_fields_itself() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    // Bypass the SDK's own checks: the generated client sends anything.
+    let text = client
+        .api()
+        .classify_image()
+        .image(b"just some text".to_vec())
+        .send()
+        .await;
+    assert_eq!(text.unwrap_err().status().map(|s| s.as_u16()), Some(422));
+    let bad_frames = client
+        .api()
+        .classify_video()
+        .video(mp4())
+        .frames(5)
+        .send()
+        .await;
+    assert!(bad_frames.is_ok(), "5 frames are fine");
+    let missing = client
+        .api()
+        .classify_image_url()
+        .file_url("not a url")
+        .send()
+        .await;
+    assert_eq!(missing.unwrap_err().status().map(|s| s.as_u16()), Some(422));
+}
+
+#[tokio::test]
+async fn credits_go_down_with_each_submission_and_run_out() {
+    let sandbox = Sandbox::start_with(SandboxConfig::default().initial_credits(12.0)).unwrap();
+    let client = sandbox.client().unwrap();
+    client
+        .submit(Media::bytes(sample_png(), "a.png"))
+        .await
+        .unwrap();
+    let credits = client.credits().await.unwrap();
+    assert_eq!(
+        (credits.available_credits, credits.total_spent),
+        (Some(11.0), Some(1.0))
+    );
+    let options = SubmitOptions::new().frames(10);
+    client
+        .submit_with(Media::bytes(mp4(), "clip.mp4"), &options)
+        .await
+        .unwrap();
+    assert_eq!(sandbox.credits(), 1.0, "a video costs a credit per frame");
+    let error = client
+        .submit_with(
+            Media::bytes(other_png(3), "b.png").kind(MediaKind::Image),
+            &SubmitOptions::new().ref_id("x"),
+        )
+        .await;
+    assert!(error.is_ok(), "the last credit");
+    match client.submit(Media::bytes(other_png(4), "c.png")).await {
+        Err(Error::InsufficientCredits { status: 402, .. }) => {}
+        other => panic!("expected 402, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_heatmap_exists_when_asked_for_and_is_a_png() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let with = client
+        .classify_with(
+            Media::bytes(sample_png(), "a.png"),
+            &SubmitOptions::new().with_heatmap(true),
+        )
+        .await
+        .unwrap();
+    assert!(with.has_heatmap());
+    let png = client.heatmap(with.identifier().unwrap()).await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let without = client
+        .classify(Media::bytes(other_png(5), "b.png"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.heatmap(without.identifier().unwrap()).await,
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_override_changes_later_results_of_the_same_file() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let before = client
+        .classify(Media::bytes(sample_png(), "a.png"))
+        .await
+        .unwrap();
+    let flipped = if before.is_artificial() {
+        Classification::Human
+    } else {
+        Classification::Artificial
+    };
+    let answer = client
+        .override_analysis(&before, flipped.clone())
+        .await
+        .unwrap();
+    assert_eq!(answer.classification, flipped);
+    let after = client
+        .classify(Media::bytes(sample_png(), "a.png"))
+        .await
+        .unwrap();
+    assert_eq!(after.forced_classification(), Some(&flipped));
+    assert_eq!(after.classification(), Some(flipped));
+    assert!(matches!(
+        client
+            .override_classification(MediaKind::Image, "0000", Classification::Human)
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn video_frames_and_speech_pieces_come_back() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let video = client
+        .classify_with(
+            Media::bytes(mp4(), "clip.mp4"),
+            &SubmitOptions::new().frames(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(video.kind(), MediaKind::Video);
+    assert_eq!(video.frames().len(), 10);
+    assert!(video.frames().iter().all(|f| f.verdict.is_some()));
+
+    let speech = client
+        .classify(Media::bytes(wav(), "talk.wav"))
+        .await
+        .unwrap();
+    assert_eq!(speech.kind(), MediaKind::Speech);
+    assert_eq!(
+        speech.chunks().len(),
+        3,
+        "chunk_details on the single result"
+    );
+    // Through a batch, results come from the list endpoint: details.clips.
+    let batch = client
+        .classify_batch([Media::bytes(wav(), "talk.wav")], &BatchOptions::default())
+        .await;
+    assert_eq!(batch[0].as_ref().unwrap().chunks().len(), 3);
+}
+
+#[tokio::test]
+async fn a_file_named_sandbox_error_fails_on_the_server() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    match client
+        .classify(Media::bytes(sample_png(), "sandbox-error.png"))
+        .await
+    {
+        Err(Error::ClassificationFailed {
+            identifier,
+            message,
+        }) => {
+            assert!(!identifier.is_empty());
+            assert!(message.contains("simulated failure"));
+        }
+        other => panic!("expected a failed classification, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn partner_users_come_in_pages_and_can_be_created() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let query = UserQuery::new().per_page(5);
+    let users: Vec<_> = client
+        .partner_users(query.clone())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 12, "three pages of up to five");
+    let created = client
+        .upsert_user(&UserForm::new("Ada", "ada@example.com", "Average", 2))
+        .await
+        .unwrap();
+    assert_eq!(created.name.as_deref(), Some("Ada"));
+    let id = created.id.unwrap();
+    let users: Vec<_> = client.partner_users(query).try_collect().await.unwrap();
+    assert_eq!(users.len(), 13);
+    assert_eq!(client.send_creation_email(id).await.unwrap().id, Some(id));
+    assert!(matches!(
+        client.send_creation_email(99_999).await,
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn past_the_rate_limits_the_sandbox_answers_429_with_retry_after() {
+    let sandbox =
+        Sandbox::start_with(SandboxConfig::default().with_rate_limits(RateLimits::default()))
+            .unwrap();
+    let client = sandbox
+        .client_builder()
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    client.credits().await.unwrap();
+    client.credits().await.unwrap();
+    match client.credits().await {
+        Err(Error::RateLimited { retry_after, .. }) => assert!(retry_after.is_some()),
+        other => panic!("the third GET within a second is refused, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "blocking")]
+#[test]
+fn the_blocking_client_works_with_the_sandbox() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = identifai_ext::blocking::Client::new(sandbox.client().unwrap()).unwrap();
+    let analysis = client
+        .classify(Media::bytes(sample_png(), "a.png"))
+        .unwrap();
+    assert!(analysis.is_final());
+    assert!(client.credits().unwrap().available_credits.is_some());
+}
