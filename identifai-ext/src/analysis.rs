@@ -32,6 +32,9 @@ use crate::media::MediaKind;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+// One value per result, moved rarely: boxing the variants would only add
+// an indirection to every helper and to pattern matching by users.
+#[allow(clippy::large_enum_variant)]
 pub enum Analysis {
     /// An image's result.
     Image(ImageClassification),
