@@ -122,6 +122,8 @@ pub struct Transport {
     pub(crate) request_timeout: Duration,
     pub(crate) min_upload_rate: u64,
     pub(crate) max_upload_time: Duration,
+    /// The key, to remove it from error bodies should a server echo it.
+    pub(crate) api_key: Option<ApiKey>,
 }
 
 impl Default for Transport {
@@ -130,6 +132,7 @@ impl Default for Transport {
             request_timeout: Duration::from_secs(60),
             min_upload_rate: 256 * 1024,
             max_upload_time: Duration::from_secs(6 * 60 * 60),
+            api_key: None,
         }
     }
 }
@@ -252,7 +255,9 @@ impl ClientConfig {
             .redirect(same_origin_redirects())
             .build()
             .map_err(ConfigError::Http)?;
-        Ok(Client::new_with_client(&base_url, http, self.transport))
+        let mut transport = self.transport;
+        transport.api_key = Some(self.api_key);
+        Ok(Client::new_with_client(&base_url, http, transport))
     }
 }
 

@@ -4,7 +4,8 @@
 //! - `pre` drops progenitor's `api-version` header, which the identifAI API
 //!   does not document, and gives the request its deadline (see
 //!   [`Transport::deadline`](crate::config::Transport::deadline)).
-//! - `exec` makes every error answer a JSON object, so that it decodes as
+//! - `exec` removes the API key from error bodies that echo it, and makes
+//!   every error answer a JSON object, so that it decodes as
 //!   [`types::ErrorMessage`](crate::types::ErrorMessage) with its status: a
 //!   body that is not a JSON object (an HTML page from a proxy, plain text,
 //!   nothing) becomes `{"message": <its text, or the status reason>}`.
@@ -52,14 +53,18 @@ impl ClientHooks<Transport> for Client {
         let response = self.client().execute(request).await?;
         let status = response.status();
         if status.is_client_error() || status.is_server_error() {
-            normalize_error(response).await
+            let key = self.inner().api_key.as_ref().map(|k| k.expose().trim());
+            normalize_error(response, key).await
         } else {
             Ok(response)
         }
     }
 }
 
-async fn normalize_error(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+async fn normalize_error(
+    response: reqwest::Response,
+    key: Option<&str>,
+) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let response: http::Response<reqwest::Body> = response.into();
     let (mut parts, mut body) = response.into_parts();
@@ -77,6 +82,14 @@ async fn normalize_error(response: reqwest::Response) -> reqwest::Result<reqwest
         }
     }
     data.truncate(MAX_ERROR_BODY);
+    // A server that echoes the key ("invalid key sk-…") must not put it into
+    // an error the caller may log.
+    if let Some(key) = key.filter(|k| k.len() >= 4)
+        && let Ok(text) = std::str::from_utf8(&data)
+        && text.contains(key)
+    {
+        data = text.replace(key, "[redacted]").into_bytes();
+    }
     let is_object = serde_json::from_slice::<serde_json::Value>(&data).is_ok_and(|v| v.is_object());
     let body = if is_object {
         Bytes::from(data)

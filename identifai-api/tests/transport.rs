@@ -356,3 +356,26 @@ fn a_builder_holding_a_password_does_not_show_it() {
     );
     assert!(debug.contains("UpsertPartnerUser"), "{debug}");
 }
+
+#[tokio::test]
+async fn a_server_that_echoes_the_key_in_an_error_does_not_put_it_in_the_error() {
+    let server = MockServer::start_async().await;
+    server.get_credits(|_, then| {
+        then.into_inner()
+            .status(401)
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"message": "Invalid API key {KEY}."}}"#));
+    });
+    let error = client(&server).get_credits().send().await.unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+    match error {
+        Error::ErrorResponse(answer) => {
+            assert_eq!(
+                answer.message.as_deref(),
+                Some("Invalid API key [redacted].")
+            )
+        }
+        other => panic!("expected a typed 401, got {other:?}"),
+    }
+}

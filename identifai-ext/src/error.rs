@@ -349,7 +349,7 @@ pub(crate) fn from_status(status: u16, message: String, retry_after: Option<Dura
             message,
             retry_after,
         },
-        400..=499 if about_credits => Error::InsufficientCredits { status, message },
+        400 if about_credits => Error::InsufficientCredits { status, message },
         400..=499 => Error::Validation { status, message },
         _ => Error::Server { status, message },
     }
