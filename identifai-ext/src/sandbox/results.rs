@@ -27,6 +27,11 @@ fn score(hash: &[u8; 32], salt: usize) -> f64 {
     ((a * 256.0 + b) / 65535.0 * 100.0).round() / 100.0
 }
 
+/// Two decimals, as the vendor's examples show scores.
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
 fn label(artificial: f64) -> Classification {
     if artificial >= 0.5 {
         Classification::Artificial
@@ -52,7 +57,7 @@ fn model_results(hash: &[u8; 32], salt: usize) -> Vec<types::ModelResult> {
                     },
                     types::LabelScore {
                         label: Some(Classification::Human),
-                        score: Some(((1.0 - artificial) * 100.0).round() / 100.0),
+                        score: Some(round2(1.0 - artificial)),
                     },
                 ],
                 classification_details: serde_json::Map::new(),
@@ -67,7 +72,7 @@ fn verdicts(hash: &[u8; 32], salt: usize) -> Vec<types::Verdict> {
         .iter()
         .map(|heuristic| types::Verdict {
             heuristic: Some(heuristic.to_string()),
-            confidence: Some(artificial.max(1.0 - artificial)),
+            confidence: Some(round2(artificial.max(1.0 - artificial))),
             classification: Some(label(artificial)),
             models: MODELS.iter().map(|m| m.to_string()).collect(),
         })

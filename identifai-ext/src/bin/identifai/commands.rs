@@ -1,0 +1,222 @@
+//! `heatmap`, `override`, `credits` and `users`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use futures_util::TryStreamExt;
+use identifai_ext::types::{self, Classification};
+use identifai_ext::{InputError, MediaKind, UserForm, UserQuery};
+use serde_json::json;
+
+use crate::Context;
+use crate::args::{self, Users, Verdict};
+use crate::exit::{Failure, INPUT};
+use crate::output::{Cell, Report, Style};
+
+/// `identifai heatmap`.
+pub fn heatmap(ctx: &Context, args: args::Heatmap) -> Result<Report, Failure> {
+    let file = args
+        .file
+        .unwrap_or_else(|| PathBuf::from(format!("{}.png", file_stem(&args.identifier))));
+    let spinner = ctx.spinner(format!("downloading the heatmap of {}", args.identifier));
+    let saved = ctx
+        .runtime
+        .block_on(ctx.session.client.save_heatmap(&args.identifier, &file));
+    spinner.finish_and_clear();
+    let bytes = saved?;
+    let mut report = Report::new(
+        &["identifier", "file", "bytes"],
+        &["IDENTIFIER", "FILE", "BYTES"],
+    );
+    let shown = file.display().to_string();
+    report.push(
+        vec![json!(args.identifier), json!(shown), json!(bytes)],
+        vec![
+            Cell::from(args.identifier.clone()),
+            Cell::from(shown),
+            Cell::from(bytes.to_string()),
+        ],
+    );
+    Ok(report)
+}
+
+/// An identifier made safe as a file name.
+fn file_stem(identifier: &str) -> String {
+    let stem: String = identifier
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("heatmap-{stem}")
+}
+
+/// `identifai override`.
+pub fn override_verdict(ctx: &Context, args: args::Override) -> Result<Report, Failure> {
+    let kind = MediaKind::from(args.kind);
+    let verdict = match args.verdict {
+        Verdict::Human => Classification::Human,
+        Verdict::Artificial => Classification::Artificial,
+    };
+    let answer = ctx
+        .runtime
+        .block_on(
+            ctx.session
+                .client
+                .override_classification(kind, args.hash.trim(), verdict),
+        )?;
+    let mut report = Report::new(&["hash", "kind", "verdict"], &["HASH", "KIND", "VERDICT"]);
+    let verdict = answer.classification.as_str().to_string();
+    report.push(
+        vec![json!(answer.hash), json!(kind.to_string()), json!(verdict)],
+        vec![
+            Cell::from(answer.hash.clone()),
+            Cell::from(kind.to_string()),
+            Cell::styled(verdict, verdict_style(&answer.classification)),
+        ],
+    );
+    Ok(report)
+}
+
+fn verdict_style(classification: &Classification) -> Style {
+    match classification {
+        Classification::Artificial => Style::Bad,
+        Classification::Human => Style::Good,
+        _ => Style::Plain,
+    }
+}
+
+/// `identifai credits`.
+pub fn credits(ctx: &Context) -> Result<Report, Failure> {
+    let credits = ctx.runtime.block_on(ctx.session.client.credits())?;
+    let mut report = Report::new(
+        &["available_credits", "total_spent"],
+        &["AVAILABLE", "SPENT"],
+    );
+    let text = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    report.push(
+        vec![json!(credits.available_credits), json!(credits.total_spent)],
+        vec![
+            Cell::from(text(credits.available_credits)),
+            Cell::from(text(credits.total_spent)),
+        ],
+    );
+    Ok(report)
+}
+
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "heuristic",
+    "pricing_id",
+    "pricing",
+    "readonly",
+    "created_at",
+];
+
+const USER_HEADERS: &[&str] = &["ID", "NAME", "EMAIL", "HEURISTIC", "PRICING", "READONLY"];
+
+/// `identifai users …`.
+pub fn users(ctx: &Context, command: Users) -> Result<Report, Failure> {
+    let client = &ctx.session.client;
+    let users = match command {
+        Users::List {
+            per_page,
+            pricing_id,
+        } => {
+            let mut query = UserQuery::default();
+            query.per_page = per_page;
+            query.pricing_id = pricing_id;
+            let spinner = ctx.spinner("listing users".into());
+            let users = ctx
+                .runtime
+                .block_on(client.partner_users(query).try_collect::<Vec<_>>());
+            spinner.finish_and_clear();
+            users?
+        }
+        Users::Create(create) => {
+            let mut form = UserForm::new(
+                create.name,
+                create.email,
+                create.heuristic,
+                create.pricing_id,
+            );
+            if create.password_stdin {
+                form.password = Some(password_from_stdin()?);
+            }
+            form.readonly = create.readonly.then_some(true);
+            form.newsletter = create.newsletter.then_some(true);
+            form.save_files = create.save_files.then_some(true);
+            vec![ctx.runtime.block_on(client.upsert_user(&form))?]
+        }
+        Users::SendEmail { id } => vec![ctx.runtime.block_on(client.send_creation_email(id))?],
+    };
+    let mut report = Report::new(USER_FIELDS, USER_HEADERS);
+    for user in users {
+        push_user(&mut report, user);
+    }
+    Ok(report)
+}
+
+fn push_user(report: &mut Report, user: types::User) {
+    let pricing_id = user.pricing.as_ref().and_then(|p| p.id);
+    let pricing = user.pricing.as_ref().and_then(|p| p.name.clone());
+    let created = user.created_at.map(|t| t.to_rfc3339());
+    let record = vec![
+        json!(user.id),
+        json!(user.name),
+        json!(user.email),
+        json!(user.heuristic),
+        json!(pricing_id),
+        json!(pricing),
+        json!(user.readonly),
+        json!(created),
+    ];
+    let pricing_text = match (&pricing, pricing_id) {
+        (Some(name), _) => name.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => String::new(),
+    };
+    let row = vec![
+        Cell::from(user.id.map(|id| id.to_string()).unwrap_or_default()),
+        Cell::from(user.name.unwrap_or_default()),
+        Cell::from(user.email.unwrap_or_default()),
+        Cell::from(user.heuristic.unwrap_or_default()),
+        Cell::from(pricing_text),
+        Cell::from(match user.readonly {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        }),
+    ];
+    report.push(record, row);
+}
+
+/// The first line of stdin, without its line break.
+fn password_from_stdin() -> Result<String, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::new(INPUT, format!("cannot read the password from stdin: {e}")))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Err(InputError {
+            subject: "--password-stdin".into(),
+            problem: "stdin holds no password (its first line is empty)".into(),
+        }
+        .into());
+    }
+    Ok(password)
+}
+
+impl From<InputError> for Failure {
+    fn from(error: InputError) -> Self {
+        Failure::new(INPUT, error.to_string())
+    }
+}

@@ -1,0 +1,177 @@
+//! From the command line's inputs to media: files, folders, glob patterns,
+//! URLs and stdin.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use identifai_ext::{Error, InputError, Media, MediaKind};
+
+/// One input to classify, or why it cannot be.
+pub struct Input {
+    /// How it is shown: the path, the URL, or `stdin`.
+    pub label: String,
+    /// The media, or the error that is reported in its place.
+    pub media: Result<Media, Error>,
+}
+
+impl Input {
+    fn failed(label: impl Into<String>, problem: impl Into<String>) -> Self {
+        let label = label.into();
+        Self {
+            media: Err(InputError {
+                subject: label.clone(),
+                problem: problem.into(),
+            }
+            .into()),
+            label,
+        }
+    }
+}
+
+/// Expands the inputs in order: a folder into its files (sorted), a glob
+/// pattern into its matches (sorted), `-` into stdin's bytes. `kind` is
+/// insisted on for files and is the kind of URLs (image by default).
+pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
+    let mut expanded = Vec::new();
+    let with_kind = |media: Media| match kind {
+        Some(kind) => media.kind(kind),
+        None => media,
+    };
+    let path_input = |path: PathBuf| Input {
+        label: path.display().to_string(),
+        media: Ok(with_kind(Media::path(path))),
+    };
+    for input in inputs {
+        if input == "-" {
+            expanded.push(stdin(kind));
+        } else if is_url(input) {
+            expanded.push(Input {
+                label: input.clone(),
+                media: Ok(Media::url(input.clone(), kind.unwrap_or(MediaKind::Image))),
+            });
+        } else if Path::new(input).is_dir() {
+            match folder(Path::new(input)) {
+                Ok(files) if files.is_empty() => {
+                    expanded.push(Input::failed(input, "is a folder with no file in it"));
+                }
+                Ok(files) => expanded.extend(files.into_iter().map(path_input)),
+                Err(e) => expanded.push(Input::failed(input, format!("cannot list: {e}"))),
+            }
+        } else if !Path::new(input).exists() && is_pattern(input) {
+            match pattern(input) {
+                Ok(files) if files.is_empty() => {
+                    expanded.push(Input::failed(input, "no file matches this pattern"));
+                }
+                Ok(files) => expanded.extend(files.into_iter().map(path_input)),
+                Err(e) => expanded.push(Input::failed(input, e)),
+            }
+        } else {
+            // A missing or unreadable file is refused in its place by the
+            // SDK's checks, with its name.
+            expanded.push(path_input(PathBuf::from(input)));
+        }
+    }
+    expanded
+}
+
+fn is_url(input: &str) -> bool {
+    let lower = input.get(..8).unwrap_or(input).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+fn is_pattern(input: &str) -> bool {
+    input.contains(['*', '?', '['])
+}
+
+/// The files directly in a folder, sorted; hidden files are skipped.
+fn folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let path = entry.path();
+        if !hidden && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The files a glob pattern matches, sorted; folders are skipped.
+fn pattern(input: &str) -> Result<Vec<PathBuf>, String> {
+    let matches = glob::glob(input).map_err(|e| format!("is not a valid pattern: {e}"))?;
+    let mut files = Vec::new();
+    for entry in matches {
+        match entry {
+            Ok(path) if path.is_file() => files.push(path),
+            Ok(_) => {}
+            Err(e) => return Err(format!("cannot read {}: {}", e.path().display(), e.error())),
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Stdin, read whole into memory (so that a failed upload can be retried).
+fn stdin(kind: Option<MediaKind>) -> Input {
+    let mut data = Vec::new();
+    let media = match std::io::stdin().lock().read_to_end(&mut data) {
+        Ok(_) => {
+            let media = Media::bytes(data, "stdin");
+            Ok(match kind {
+                Some(kind) => media.kind(kind),
+                None => media,
+            })
+        }
+        Err(e) => Err(Error::Io {
+            action: "read",
+            path: PathBuf::from("stdin"),
+            source: e,
+        }),
+    };
+    Input {
+        label: "stdin".into(),
+        media,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_told_apart() {
+        assert!(is_url("https://example.com/a.png"));
+        assert!(is_url("HTTP://example.com/a.png"));
+        assert!(!is_url("http.png"));
+        assert!(is_pattern("photos/*.jpg"));
+        assert!(!is_pattern("photos/a.jpg"));
+    }
+
+    #[test]
+    fn folders_and_patterns_expand_sorted() {
+        let dir = std::env::temp_dir().join(format!("identifai-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for name in ["b.png", "a.png", ".hidden", "c.txt"] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        let labels =
+            |inputs: Vec<Input>| -> Vec<String> { inputs.into_iter().map(|i| i.label).collect() };
+        let shown = |name: &str| dir.join(name).display().to_string();
+        assert_eq!(
+            labels(expand(&[dir.display().to_string()], None)),
+            [shown("a.png"), shown("b.png"), shown("c.txt")]
+        );
+        let glob = format!("{}/*.png", dir.display());
+        assert_eq!(
+            labels(expand(&[glob], None)),
+            [shown("a.png"), shown("b.png")]
+        );
+        let none = format!("{}/*.gif", dir.display());
+        let failed = expand(std::slice::from_ref(&none), None);
+        assert!(failed[0].media.is_err());
+        assert_eq!(failed[0].label, none);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

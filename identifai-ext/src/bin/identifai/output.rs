@@ -1,0 +1,274 @@
+//! Writing results on stdout: a table for people, JSON, JSON lines or CSV
+//! for machines. A closed stdout (`| head -1`) ends the writing quietly.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use serde_json::Value;
+
+use crate::args::Format;
+
+/// The format to write: the one asked for, else a table on a terminal and
+/// JSON lines otherwise.
+pub fn format(asked: Option<Format>) -> Format {
+    asked.unwrap_or_else(|| {
+        if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Jsonl
+        }
+    })
+}
+
+/// Whether to colour the table: stdout is a terminal and `NO_COLOR` is not
+/// set (see no-color.org).
+pub fn colour() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A colour for a table cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Good,
+    Bad,
+    Warn,
+}
+
+impl Style {
+    fn code(self) -> Option<&'static str> {
+        match self {
+            Self::Plain => None,
+            Self::Good => Some("\x1b[32m"),
+            Self::Bad => Some("\x1b[31m"),
+            Self::Warn => Some("\x1b[33m"),
+        }
+    }
+}
+
+/// A table cell.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub text: String,
+    pub style: Style,
+}
+
+impl Cell {
+    pub fn styled(text: impl Into<String>, style: Style) -> Self {
+        Self {
+            text: text.into(),
+            style,
+        }
+    }
+}
+
+impl<T: Into<String>> From<T> for Cell {
+    fn from(text: T) -> Self {
+        Self::styled(text, Style::Plain)
+    }
+}
+
+/// What a command prints: records for machines (the same fields in each,
+/// in order) and a table for people.
+#[derive(Debug)]
+pub struct Report {
+    pub fields: &'static [&'static str],
+    pub records: Vec<Vec<Value>>,
+    pub headers: &'static [&'static str],
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Report {
+    pub fn new(fields: &'static [&'static str], headers: &'static [&'static str]) -> Self {
+        Self {
+            fields,
+            records: Vec::new(),
+            headers,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a record (one value per field) and its table row.
+    pub fn push(&mut self, record: Vec<Value>, row: Vec<Cell>) {
+        debug_assert_eq!(record.len(), self.fields.len());
+        debug_assert_eq!(row.len(), self.headers.len());
+        self.records.push(record);
+        self.rows.push(row);
+    }
+}
+
+/// Writes `report` on stdout. A closed stdout is not an error: the writing
+/// stops and `Ok` is returned.
+pub fn write(report: &Report, format: Format, colour: bool) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let written = render(report, format, colour, &mut out).and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            // Nothing more can be written; drop what is buffered quietly.
+            let (_, _) = out.into_parts();
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Renders `report` in `format` into `out`.
+pub fn render(
+    report: &Report,
+    format: Format,
+    colour: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table(report, colour, out),
+        Format::Jsonl => {
+            for record in &report.records {
+                writeln!(out, "{}", object(report.fields, record))?;
+            }
+            Ok(())
+        }
+        Format::Json => {
+            if report.records.is_empty() {
+                return writeln!(out, "[]");
+            }
+            writeln!(out, "[")?;
+            for (i, record) in report.records.iter().enumerate() {
+                let comma = if i + 1 < report.records.len() {
+                    ","
+                } else {
+                    ""
+                };
+                writeln!(out, "  {}{comma}", object(report.fields, record))?;
+            }
+            writeln!(out, "]")
+        }
+        Format::Csv => {
+            let header: Vec<String> = report.fields.iter().map(|f| csv_field(f)).collect();
+            writeln!(out, "{}", header.join(","))?;
+            for record in &report.records {
+                let line: Vec<String> = record.iter().map(|v| csv_field(&plain(v))).collect();
+                writeln!(out, "{}", line.join(","))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A JSON object with the fields in order.
+fn object(fields: &[&str], values: &[Value]) -> String {
+    let members: Vec<String> = fields
+        .iter()
+        .zip(values)
+        .map(|(field, value)| format!("{}:{value}", Value::from(*field)))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+/// A value as text: strings without quotes, null as nothing.
+pub fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Aligned columns under a header; the last column is not padded.
+fn table(report: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> {
+    let clean = |text: &str| text.replace(['\n', '\r', '\t'], " ");
+    let rows: Vec<Vec<Cell>> = report
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| Cell::styled(clean(&c.text), c.style))
+                .collect()
+        })
+        .collect();
+    let width = |text: &str| text.chars().count();
+    let mut widths: Vec<usize> = report.headers.iter().map(|h| width(h)).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(&cell.text));
+        }
+    }
+    let line = |cells: Vec<Cell>, out: &mut dyn Write| -> io::Result<()> {
+        let last = cells.len().saturating_sub(1);
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            let pad = if i == last {
+                0
+            } else {
+                widths[i] - width(&cell.text)
+            };
+            match cell.style.code().filter(|_| colour) {
+                Some(code) => text.push_str(&format!("{code}{}\x1b[0m", cell.text)),
+                None => text.push_str(&cell.text),
+            }
+            text.push_str(&" ".repeat(pad));
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    let header = report.headers.iter().map(|h| Cell::from(*h)).collect();
+    line(header, out)?;
+    for row in rows {
+        line(row, out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report() -> Report {
+        let mut report = Report::new(&["input", "n"], &["INPUT", "N", "NOTES"]);
+        report.push(
+            vec![json!("a,\"b\".png"), json!(1)],
+            vec!["a.png".into(), Cell::styled("1", Style::Bad), "".into()],
+        );
+        report.push(
+            vec![json!("long-name.png"), Value::Null],
+            vec!["long-name.png".into(), "".into(), "x".into()],
+        );
+        report
+    }
+
+    fn rendered(format: Format, colour: bool) -> String {
+        let mut out = Vec::new();
+        render(&report(), format, colour, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_format_renders() {
+        assert_eq!(
+            rendered(Format::Jsonl, false),
+            "{\"input\":\"a,\\\"b\\\".png\",\"n\":1}\n{\"input\":\"long-name.png\",\"n\":null}\n"
+        );
+        let json: Value = serde_json::from_str(&rendered(Format::Json, false)).unwrap();
+        assert_eq!(json[1]["input"], "long-name.png");
+        assert_eq!(
+            rendered(Format::Csv, false),
+            "input,n\n\"a,\"\"b\"\".png\",1\nlong-name.png,\n"
+        );
+        assert_eq!(
+            rendered(Format::Table, false),
+            "INPUT          N  NOTES\na.png          1\nlong-name.png     x\n"
+        );
+        assert!(rendered(Format::Table, true).contains("\x1b[31m1\x1b[0m"));
+    }
+}
