@@ -5,10 +5,13 @@
 //!   vendor's pages and print what changed;
 //! - `diff OLD NEW`: what changed between two specs, breaking changes first;
 //! - `check`: the spec is normalised, the overlay still applies, the client
-//!   generates (run by CI).
+//!   generates (run by CI);
+//! - `bench [--quick]`: the benchmarks (`identifai-bench`, release build),
+//!   see BENCHMARKS.md.
 //!
 //! Exit codes: 0 success, 1 failure, 2 bad usage, 3 breaking changes found
-//! by `diff --fail-on-breaking`.
+//! by `diff --fail-on-breaking`; `bench` exits with the benchmark's status
+//! (3: a target missed).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +63,13 @@ enum Task {
         #[arg(long)]
         overlay: Option<PathBuf>,
     },
+    /// Run the benchmarks (a release build of identifai-bench) and print the
+    /// table of figures; see BENCHMARKS.md.
+    Bench {
+        /// Smaller sizes and fewer rounds: a smoke run of about ten seconds.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -93,6 +103,7 @@ fn main() -> ExitCode {
             &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
             &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
         ),
+        Task::Bench { quick } => bench_task(&root, quick),
     };
     match result {
         Ok(code) => code,
@@ -185,6 +196,28 @@ fn check_task(
         "check found {} problem(s)",
         findings.problems.len()
     ))
+}
+
+/// `cargo run --release -p identifai-bench -- [--quick]`, with this
+/// process's stdin, stdout and stderr; its exit status is ours.
+fn bench_task(root: &std::path::Path, quick: bool) -> Result<ExitCode, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command
+        .current_dir(root)
+        .args(["run", "--release", "-p", "identifai-bench", "--"]);
+    if quick {
+        command.arg("--quick");
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        // Ended by a signal.
+        None => ExitCode::FAILURE,
+    })
 }
 
 /// A progress bar on stderr when more than a handful of pages are read
