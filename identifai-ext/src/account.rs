@@ -298,8 +298,14 @@ impl Client {
             Url(String),
             Done,
         }
+        // The URLs already fetched: a server that points back to one of them
+        // would otherwise make the stream endless.
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(
+            std::collections::HashSet::<String>::new(),
+        ));
         let pages = futures_util::stream::try_unfold(Next::First, move |next| {
             let query = query.clone();
+            let seen = seen.clone();
             async move {
                 let page = match next {
                     Next::Done => return Ok::<_, Error>(None),
@@ -310,6 +316,20 @@ impl Client {
                     .next_page_url
                     .clone()
                     .filter(|u| !u.is_empty() && !page.data.is_empty());
+                if let Some(url) = &more {
+                    let fresh = seen
+                        .lock()
+                        .map(|mut s| s.insert(url.clone()))
+                        .unwrap_or(false);
+                    if !fresh {
+                        return Err(Error::Unexpected {
+                            status: None,
+                            message: format!(
+                                "next_page_url `{url}` was already fetched: the pages loop"
+                            ),
+                        });
+                    }
+                }
                 let users = page.data;
                 Ok(Some((users, more.map_or(Next::Done, Next::Url))))
             }
@@ -375,7 +395,11 @@ impl Client {
                 identifai_api::ResponseValue::from_response(response).await
             } else {
                 let headers = response.headers().clone();
-                let text = response.text().await.unwrap_or_default();
+                let body = response.bytes().await.unwrap_or_default();
+                let body = &body[..body.len().min(64 * 1024)];
+                // As the generated client's hook does: never the key in an error.
+                let key = self.api_key().expose().trim();
+                let text = String::from_utf8_lossy(body).replace(key, "[redacted]");
                 let message = serde_json::from_str::<types::ErrorMessage>(&text)
                     .ok()
                     .and_then(|m| m.message)

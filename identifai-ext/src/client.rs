@@ -47,6 +47,7 @@ struct Inner {
     clock: Clock,
     wait: WaitPolicy,
     request_timeout: Duration,
+    api_key: ApiKey,
 }
 
 impl Client {
@@ -77,6 +78,12 @@ impl Client {
 
     pub(crate) fn request_timeout(&self) -> Duration {
         self.inner.request_timeout
+    }
+
+    /// The key, for redacting it where the generated client's hooks do
+    /// not run.
+    pub(crate) fn api_key(&self) -> &ApiKey {
+        &self.inner.api_key
     }
 
     /// Tracks the attempts of one call.
@@ -193,10 +200,10 @@ impl Attempts<'_> {
             }
             _ => return Err(self.convert(error)),
         };
-        let past_deadline = self
-            .deadline
-            .is_some_and(|deadline| self.client.inner.clock.elapsed() + delay > deadline);
-        if self.waited + delay > policy.max_total_wait || past_deadline {
+        let past_deadline = self.deadline.is_some_and(|deadline| {
+            self.client.inner.clock.elapsed().saturating_add(delay) > deadline
+        });
+        if self.waited.saturating_add(delay) > policy.max_total_wait || past_deadline {
             return Err(self.convert(error));
         }
         tracing::info!(
@@ -342,13 +349,14 @@ impl ClientBuilder {
                 "no identifAI API key: set {API_KEY_VAR} or pass one with ClientBuilder::api_key"
             ))
         })?;
-        let mut config = ClientConfig::new(key).user_agent(self.user_agent.unwrap_or_else(|| {
-            format!(
-                "identifai-rs/{} (identifai-api/{})",
-                env!("CARGO_PKG_VERSION"),
-                identifai_api::VERSION
-            )
-        }));
+        let mut config =
+            ClientConfig::new(key.clone()).user_agent(self.user_agent.unwrap_or_else(|| {
+                format!(
+                    "identifai-rs/{} (identifai-api/{})",
+                    env!("CARGO_PKG_VERSION"),
+                    identifai_api::VERSION
+                )
+            }));
         if let Some(url) = self.base_url {
             config = config.base_url(url);
         }
@@ -378,6 +386,7 @@ impl ClientBuilder {
                 clock,
                 wait: self.wait.unwrap_or_default(),
                 request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),
+                api_key: key,
             }),
         })
     }

@@ -96,17 +96,22 @@ pub(crate) fn decide(error: &ApiError, method: Method) -> Decision {
     }
 }
 
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// `Retry-After` as a duration: seconds, or an HTTP date from now.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    let after = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let date = httpdate::parse_http_date(value).ok()?;
+            date.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    // A server's number is untrusted: a day at most (the call's retry
+    // budget decides whether it is waited at all).
+    Some(after.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -142,6 +147,15 @@ mod tests {
         );
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(MAX_RETRY_AFTER),
+            "capped, no overflow later"
+        );
     }
 
     #[test]

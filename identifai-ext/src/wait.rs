@@ -77,7 +77,7 @@ impl Client {
 
     async fn wait_inner(&self, submission: &Submission, policy: &WaitPolicy) -> Result<Analysis> {
         let start = self.clock().elapsed();
-        let deadline = start + policy.timeout;
+        let deadline = start.saturating_add(policy.timeout);
         let mut poll = 0;
         loop {
             poll += 1;
@@ -197,7 +197,10 @@ impl Client {
                     }
                 }
                 for chunk in order.chunks(100) {
-                    match self.list(kind, chunk, start + policy.timeout).await {
+                    match self
+                        .list(kind, chunk, start.saturating_add(policy.timeout))
+                        .await
+                    {
                         Ok(found) => {
                             for analysis in found.into_iter().filter(Analysis::is_final) {
                                 let Some(id) = analysis.identifier().map(str::to_string) else {

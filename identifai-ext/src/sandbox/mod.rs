@@ -44,7 +44,7 @@ use std::time::Duration;
 use crate::{Client, ClientBuilder, Error, RateLimits, Result, WaitPolicy};
 
 /// How the sandbox behaves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SandboxConfig {
     /// The API key it accepts.
@@ -57,6 +57,18 @@ pub struct SandboxConfig {
     pub initial_credits: f64,
     /// How many partner users exist at the start.
     pub users: usize,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("api_key", &"<redacted>")
+            .field("ready_after_polls", &self.ready_after_polls)
+            .field("rate_limits", &self.rate_limits)
+            .field("initial_credits", &self.initial_credits)
+            .field("users", &self.users)
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {
@@ -94,7 +106,6 @@ impl SandboxConfig {
 }
 
 /// A running sandbox. It serves on its own thread until dropped.
-#[derive(Debug)]
 pub struct Sandbox {
     base_url: String,
     api_key: String,
@@ -159,6 +170,14 @@ impl Sandbox {
     /// The credits left.
     pub fn credits(&self) -> f64 {
         self.state.lock().map(|s| s.credits).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,7 +1,6 @@
 //! From the command line's inputs to media: files, folders, glob patterns,
 //! URLs and stdin.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use identifai_ext::{Error, InputError, Media, MediaKind};
@@ -113,26 +112,16 @@ fn pattern(input: &str) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Stdin, read whole into memory (so that a failed upload can be retried).
+/// Stdin, streamed as it is read (a 5 GB video must not be held in
+/// memory); it is sent once, without retries.
 fn stdin(kind: Option<MediaKind>) -> Input {
-    let mut data = Vec::new();
-    let media = match std::io::stdin().lock().read_to_end(&mut data) {
-        Ok(_) => {
-            let media = Media::bytes(data, "stdin");
-            Ok(match kind {
-                Some(kind) => media.kind(kind),
-                None => media,
-            })
-        }
-        Err(e) => Err(Error::Io {
-            action: "read",
-            path: PathBuf::from("stdin"),
-            source: e,
-        }),
-    };
+    let media = Media::reader(tokio::io::stdin(), "stdin", None);
     Input {
         label: "stdin".into(),
-        media,
+        media: Ok(match kind {
+            Some(kind) => media.kind(kind),
+            None => media,
+        }),
     }
 }
 
