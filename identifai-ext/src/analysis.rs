@@ -242,10 +242,14 @@ impl Analysis {
         }
     }
 
-    /// Whether the C2PA data was found valid: `None` without C2PA data.
+    /// Whether the C2PA data was found valid (`Valid` or `Trusted`): `None`
+    /// without C2PA data.
     pub fn c2pa_valid(&self) -> Option<bool> {
-        self.c2pa_state()
-            .map(|state| state.eq_ignore_ascii_case("valid"))
+        // C2PA's validation states: Invalid, Valid, and Trusted (valid and
+        // signed by a trusted certificate).
+        self.c2pa_state().map(|state| {
+            state.eq_ignore_ascii_case("valid") || state.eq_ignore_ascii_case("trusted")
+        })
     }
 
     /// Whether NSFW content was found, when that check was made.

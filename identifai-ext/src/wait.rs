@@ -217,6 +217,11 @@ impl Client {
                         Err(e) if e.is_transient() => {
                             tracing::debug!(error = %e, "list failed; waiting on");
                         }
+                        // Not indexed yet, as a single result may be shortly
+                        // after submission: not ready, within the grace period.
+                        Err(Error::NotFound { .. })
+                            if self.clock().elapsed().saturating_sub(start)
+                                < policy.not_found_grace => {}
                         // Refused for good (key, credits …): each item fails
                         // with the same typed error.
                         Err(e) => {

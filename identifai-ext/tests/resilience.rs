@@ -144,3 +144,49 @@ async fn later_pages_keep_the_page_size_and_filter_of_the_first() {
     );
     second.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_list_that_does_not_know_fresh_identifiers_yet_is_waited_out() {
+    let server = MockServer::start_async().await;
+    let early = server.mock(|when, then| {
+        when.path("/api/classifications");
+        then.status(404).body(r#"{"message":"Not found."}"#);
+    });
+    let (client, _) = client(&server);
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        async move { client.wait_all(&[submission("fresh")]).await }
+    });
+    // Let the first poll meet the 404, then the result appears.
+    while early.calls_async().await == 0 {
+        tokio::task::yield_now().await;
+    }
+    early.delete_async().await;
+    server.mock(|when, then| {
+        when.path("/api/classifications");
+        then.status(200)
+            .json_body(json!([{"identifier": "fresh", "status": "done",
+            "verdict": {"classification": "human", "confidence": 0.9}}]));
+    });
+    let results = waiting.await.unwrap();
+    assert!(
+        results[0]
+            .as_ref()
+            .is_ok_and(|a| a.identifier() == Some("fresh")),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn trusted_c2pa_data_counts_as_valid() {
+    let result = serde_json::from_value(json!({"c2pa": {"validation_state": "Trusted"}})).unwrap();
+    assert_eq!(
+        identifai_ext::Analysis::Image(result).c2pa_valid(),
+        Some(true)
+    );
+    let result = serde_json::from_value(json!({"c2pa": {"validation_state": "Invalid"}})).unwrap();
+    assert_eq!(
+        identifai_ext::Analysis::Image(result).c2pa_valid(),
+        Some(false)
+    );
+}

@@ -120,7 +120,13 @@ impl Context {
 }
 
 /// Writes a line on stderr; a closed stderr is ignored, never a panic.
+/// Writes a line to stderr, control characters (but line breaks) made
+/// harmless: server messages and file names reach it.
 fn eprintln_safe(text: &str) {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 

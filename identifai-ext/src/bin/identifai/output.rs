@@ -184,7 +184,13 @@ fn csv_field(text: &str) -> String {
 
 /// Aligned columns under a header; the last column is not padded.
 fn table(report: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> {
-    let clean = |text: &str| text.replace(['\n', '\r', '\t'], " ");
+    // Text from the server or a file name may hold control characters
+    // (escape sequences would drive the terminal): each becomes a space.
+    let clean = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
     let rows: Vec<Vec<Cell>> = report
         .rows
         .iter()
