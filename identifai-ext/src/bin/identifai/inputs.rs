@@ -40,6 +40,9 @@ pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
         label: path.display().to_string(),
         media: Ok(with_kind(Media::path(path))),
     };
+    // Files already taken: a folder or pattern that matches a file named
+    // before (or by another folder or pattern) does not submit it again.
+    let mut seen = std::collections::HashSet::new();
     for input in inputs {
         if input == "-" {
             expanded.push(stdin(kind));
@@ -53,7 +56,7 @@ pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
                 Ok(files) if files.is_empty() => {
                     expanded.push(Input::failed(input, "is a folder with no file in it"));
                 }
-                Ok(files) => expanded.extend(files.into_iter().map(path_input)),
+                Ok(files) => expanded.extend(unseen(files, &mut seen).into_iter().map(path_input)),
                 Err(e) => expanded.push(Input::failed(input, format!("cannot list: {e}"))),
             }
         } else if !Path::new(input).exists() && is_pattern(input) {
@@ -61,16 +64,26 @@ pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
                 Ok(files) if files.is_empty() => {
                     expanded.push(Input::failed(input, "no file matches this pattern"));
                 }
-                Ok(files) => expanded.extend(files.into_iter().map(path_input)),
+                Ok(files) => expanded.extend(unseen(files, &mut seen).into_iter().map(path_input)),
                 Err(e) => expanded.push(Input::failed(input, e)),
             }
         } else {
             // A missing or unreadable file is refused in its place by the
             // SDK's checks, with its name.
-            expanded.push(path_input(PathBuf::from(input)));
+            let path = PathBuf::from(input);
+            seen.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()));
+            expanded.push(path_input(path));
         }
     }
     expanded
+}
+
+/// The files not taken yet (by their canonical path), which are now taken.
+fn unseen(files: Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) -> Vec<PathBuf> {
+    files
+        .into_iter()
+        .filter(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())))
+        .collect()
 }
 
 fn is_url(input: &str) -> bool {
@@ -154,8 +167,16 @@ mod tests {
         );
         let glob = format!("{}/*.png", dir.display());
         assert_eq!(
-            labels(expand(&[glob], None)),
+            labels(expand(std::slice::from_ref(&glob), None)),
             [shown("a.png"), shown("b.png")]
+        );
+        // A folder and a pattern over the same files: each file once.
+        assert_eq!(
+            labels(expand(
+                &[shown("b.png"), dir.display().to_string(), glob.clone()],
+                None
+            )),
+            [shown("b.png"), shown("a.png"), shown("c.txt")]
         );
         let none = format!("{}/*.gif", dir.display());
         let failed = expand(std::slice::from_ref(&none), None);
