@@ -255,6 +255,21 @@ macro_rules! with_options {
     }};
 }
 
+/// Sets the video options that are not plain values (frames, key frames
+/// method) on a generated video builder.
+macro_rules! with_frames {
+    ($builder:expr, $frames:expr, $method:expr) => {{
+        let mut builder = $builder;
+        if let Some(frames) = $frames {
+            builder = builder.frames(frames);
+        }
+        if let Some(method) = $method {
+            builder = builder.key_frames_method(method);
+        }
+        builder
+    }};
+}
+
 impl Client {
     /// Submits media for classification with the server's default options;
     /// returns what to wait for.
@@ -327,7 +342,7 @@ impl Client {
                                 .await
                             }
                             Operation::VideoUrl => {
-                                let mut b = with_options!(
+                                let b = with_options!(
                                     api.classify_video_url().file_url(url.clone()),
                                     o,
                                     [
@@ -340,13 +355,7 @@ impl Client {
                                         prevent_c2pa_forces
                                     ]
                                 );
-                                if let Some(frames) = frames {
-                                    b = b.frames(frames);
-                                }
-                                if let Some(method) = method {
-                                    b = b.key_frames_method(method);
-                                }
-                                b.send().await
+                                with_frames!(b, frames, method).send().await
                             }
                             _ => {
                                 with_options!(
@@ -388,18 +397,12 @@ impl Client {
                                 .await
                             }
                             Operation::Video => {
-                                let mut b = with_options!(
+                                let b = with_options!(
                                     api.classify_video().video(part),
                                     o,
                                     [ref_id, key_frames, with_morphing, webhook_url]
                                 );
-                                if let Some(frames) = frames {
-                                    b = b.frames(frames);
-                                }
-                                if let Some(method) = method {
-                                    b = b.key_frames_method(method);
-                                }
-                                b.send().await
+                                with_frames!(b, frames, method).send().await
                             }
                             _ => {
                                 with_options!(

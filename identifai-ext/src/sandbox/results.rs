@@ -11,6 +11,8 @@ use crate::media::MediaKind;
 
 const MODELS: [&str; 2] = ["SANDBOX-V011", "SANDBOX-brokenwand2"];
 const HEURISTICS: [&str; 2] = ["Average", "Majority"];
+/// The `errors` of a result the sandbox makes fail.
+const SIMULATED_FAILURE: &str = "simulated failure (the file name starts with sandbox-error)";
 
 pub(super) fn media_kind(kind: MediaKind) -> &'static str {
     match kind {
@@ -96,9 +98,7 @@ fn image(
         ..Default::default()
     };
     if !ready || record.errored {
-        result.errors = record
-            .errored
-            .then(|| "simulated failure (the file name starts with sandbox-error)".into());
+        result.errors = record.errored.then(|| SIMULATED_FAILURE.into());
         return result;
     }
     let verdicts = verdicts(hash, salt);
@@ -216,8 +216,7 @@ pub(super) fn render(
                     audios: vec![],
                 });
             } else if record.errored && ready {
-                result.errors =
-                    Some("simulated failure (the file name starts with sandbox-error)".into());
+                result.errors = Some(SIMULATED_FAILURE.into());
             }
             json!(result)
         }
@@ -253,8 +252,7 @@ pub(super) fn render(
                     result.chunk_details = chunks;
                 }
             } else if record.errored && ready {
-                result.errors =
-                    Some("simulated failure (the file name starts with sandbox-error)".into());
+                result.errors = Some(SIMULATED_FAILURE.into());
             }
             json!(result)
         }
