@@ -9,7 +9,7 @@ use identifai_api::{ApiKey, ClientConfig, ResponseValue};
 use tracing::Instrument;
 
 use crate::error::{ApiError, Error, Result};
-use crate::pacing::{Pacer, RateLimits};
+use crate::pacing::{LocalPacer, Pacer, RateLimits};
 use crate::retry::{Decision, Method, RetryPolicy};
 use crate::time::Clock;
 use crate::wait::WaitPolicy;
@@ -43,7 +43,10 @@ pub struct Client {
 struct Inner {
     api: identifai_api::Client,
     retry: RetryPolicy,
-    pacer: Option<Pacer>,
+    pacer: Option<Box<dyn Pacer>>,
+    /// The shortest window of each kind, for pauses the server asks for
+    /// without saying how long.
+    shortest_window: [Duration; 2],
     clock: Clock,
     wait: WaitPolicy,
     request_timeout: Duration,
@@ -163,7 +166,7 @@ impl Attempts<'_> {
     pub(crate) async fn before(&mut self) {
         self.attempt += 1;
         if let Some(pacer) = &self.client.inner.pacer {
-            let paced = pacer.ready(self.method == Method::Get).await;
+            let paced = pacer.admit(self.method, None).await.unwrap_or_default();
             if !paced.is_zero() {
                 tracing::trace!(
                     operation = self.operation,
@@ -190,9 +193,16 @@ impl Attempts<'_> {
         result: std::result::Result<ResponseValue<T>, ApiError>,
     ) -> Result<Option<T>> {
         let error = match result {
-            Ok(value) => return Ok(Some(value.into_inner())),
+            Ok(value) => {
+                self.heed_limits(value.headers(), false).await;
+                return Ok(Some(value.into_inner()));
+            }
             Err(error) => error,
         };
+        if let identifai_api::Error::ErrorResponse(answer) = &error {
+            self.heed_limits(answer.headers(), answer.status().as_u16() == 429)
+                .await;
+        }
         let policy = &self.client.inner.retry;
         let delay = match crate::retry::decide(&error, self.method) {
             Decision::Retry { after } if self.replayable && self.attempt <= policy.max_retries => {
@@ -214,8 +224,43 @@ impl Attempts<'_> {
             "retrying"
         );
         self.waited += delay;
-        self.client.inner.clock.sleep(delay).await;
+        let rate_limited = error.status().is_some_and(|s| s.as_u16() == 429);
+        if rate_limited && self.client.inner.pacer.is_some() {
+            // The pacer holds the kind until the server's time is up, for
+            // this task and every other.
+        } else {
+            self.client.inner.clock.sleep(delay).await;
+        }
         Ok(None)
+    }
+
+    /// Pauses this kind of request for every task when the server says
+    /// its budget is spent: a 429, or `X-RateLimit-Remaining: 0`. The pause
+    /// lasts as long as `Retry-After` or `X-RateLimit-Reset` say, else the
+    /// kind's shortest window (after a 429: the backoff).
+    async fn heed_limits(&self, headers: &reqwest::header::HeaderMap, rate_limited: bool) {
+        let Some(pacer) = &self.client.inner.pacer else {
+            return;
+        };
+        if !rate_limited && !crate::retry::budget_spent(headers) {
+            return;
+        }
+        let told =
+            crate::retry::retry_after(headers).or_else(|| crate::retry::rate_limit_reset(headers));
+        let pause = told.unwrap_or_else(|| {
+            if rate_limited {
+                self.client.inner.retry.backoff(self.attempt)
+            } else {
+                self.client.inner.shortest_window[usize::from(self.method == Method::Post)]
+            }
+        });
+        let until = self.client.inner.clock.elapsed().saturating_add(pause);
+        tracing::debug!(
+            operation = self.operation,
+            pause_ms = pause.as_millis() as u64,
+            "the server's rate limit is reached; pausing"
+        );
+        pacer.pause(self.method, until).await;
     }
 
     fn convert(&self, error: ApiError) -> Error {
@@ -374,15 +419,22 @@ impl ClientBuilder {
         }
         let api = config.build().map_err(|e| Error::Config(e.to_string()))?;
         let clock = self.clock.unwrap_or_default();
-        let pacer = self
-            .pacing
-            .unwrap_or(Some(RateLimits::default()))
-            .map(|limits| Pacer::new(limits, clock.clone()));
+        let limits = self.pacing.unwrap_or(Some(RateLimits::default()));
+        let shortest = |kind| {
+            limits
+                .as_ref()
+                .and_then(|l: &RateLimits| l.of(kind).iter().map(|l| l.window()).min())
+                .unwrap_or(Duration::from_secs(1))
+        };
+        let shortest_window = [shortest(Method::Get), shortest(Method::Post)];
+        let pacer = limits
+            .map(|limits| Box::new(LocalPacer::new(&limits, clock.clone())) as Box<dyn Pacer>);
         Ok(Client {
             inner: Arc::new(Inner {
                 api,
                 retry: self.retry.unwrap_or_default(),
                 pacer,
+                shortest_window,
                 clock,
                 wait: self.wait.unwrap_or_default(),
                 request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(60)),

@@ -114,6 +114,37 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(after.min(MAX_RETRY_AFTER))
 }
 
+/// Whether the answer says the key has no requests left in the window
+/// (`X-RateLimit-Remaining: 0`, as Laravel sends).
+pub(crate) fn budget_spent(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        == Some(0)
+}
+
+/// `X-RateLimit-Reset` as a duration from now: a Unix time (Laravel's
+/// form) or, when too small to be one, a number of seconds.
+pub(crate) fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let value: u64 = headers
+        .get("x-ratelimit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    // Any Unix time since 2001 is past a billion seconds.
+    let after = if value >= 1_000_000_000 {
+        (SystemTime::UNIX_EPOCH + Duration::from_secs(value))
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    } else {
+        Duration::from_secs(value)
+    };
+    Some(after.min(MAX_RETRY_AFTER))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +186,34 @@ mod tests {
             retry_after(&headers),
             Some(MAX_RETRY_AFTER),
             "capped, no overflow later"
+        );
+    }
+
+    #[test]
+    fn rate_limit_headers_are_read_as_laravel_sends_them() {
+        let mut headers = HeaderMap::new();
+        assert!(!budget_spent(&headers));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("3"));
+        assert!(!budget_spent(&headers));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        assert!(budget_spent(&headers));
+
+        assert_eq!(rate_limit_reset(&headers), None);
+        headers.insert("x-ratelimit-reset", HeaderValue::from_static("7"));
+        assert_eq!(rate_limit_reset(&headers), Some(Duration::from_secs(7)));
+        let in_a_minute = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 60;
+        headers.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_str(&in_a_minute.to_string()).unwrap(),
+        );
+        let reset = rate_limit_reset(&headers).unwrap();
+        assert!(
+            reset > Duration::from_secs(55) && reset <= Duration::from_secs(60),
+            "{reset:?}"
         );
     }
 

@@ -28,7 +28,10 @@ impl Clock {
     }
 
     /// A virtual clock that starts at zero: sleeping returns at once and
-    /// moves the clock forward by the time slept. For tests.
+    /// moves the clock forward by the time slept. For tests of one task at a
+    /// time: the sleeps of concurrent tasks add up (two tasks sleeping 1 s
+    /// at once move it 2 s), so for concurrent work use tokio's clock with
+    /// `#[tokio::test(start_paused = true)]` instead.
     pub fn manual() -> Self {
         Self(Inner::Virtual(Arc::new(AtomicU64::new(0))))
     }
@@ -41,6 +44,11 @@ impl Clock {
         }
     }
 
+    /// Sleeps until the clock reads `time` (at once if it is past).
+    pub async fn sleep_until(&self, time: Duration) {
+        self.sleep(time.saturating_sub(self.elapsed())).await;
+    }
+
     /// Sleeps for `duration`.
     pub async fn sleep(&self, duration: Duration) {
         match &self.0 {
@@ -51,13 +59,5 @@ impl Clock {
                 tokio::task::yield_now().await;
             }
         }
-    }
-}
-
-impl governor::clock::Clock for Clock {
-    type Instant = governor::nanos::Nanos;
-
-    fn now(&self) -> Self::Instant {
-        governor::nanos::Nanos::from(self.elapsed())
     }
 }

@@ -4,9 +4,11 @@
 // size of `Response` does not matter on these paths.
 #![allow(clippy::result_large_err)]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::pacing::SlidingLog;
 
 use axum::Json;
 use axum::extract::{Multipart, Path, RawQuery, State as Shared};
@@ -45,8 +47,10 @@ pub(super) struct State {
     records: HashMap<String, Record>,
     overrides: HashMap<(MediaKind, String), Classification>,
     users: Vec<types::User>,
-    get_times: VecDeque<Instant>,
-    post_times: VecDeque<Instant>,
+    /// The requests admitted by kind (GET, POST), in the documented
+    /// sliding windows, exactly.
+    logs: Option<[SlidingLog; 2]>,
+    started: Instant,
 }
 
 impl State {
@@ -54,6 +58,12 @@ impl State {
         let users = (1..=config.users as i64)
             .map(results::seeded_user)
             .collect();
+        let logs = config.rate_limits.as_ref().map(|limits| {
+            [
+                SlidingLog::exact(&limits.get),
+                SlidingLog::exact(&limits.post),
+            ]
+        });
         Self {
             credits: config.initial_credits,
             config,
@@ -62,8 +72,8 @@ impl State {
             records: HashMap::new(),
             overrides: HashMap::new(),
             users,
-            get_times: VecDeque::new(),
-            post_times: VecDeque::new(),
+            logs,
+            started: Instant::now(),
         }
     }
 
@@ -77,45 +87,19 @@ impl State {
                 "Invalid or missing API key.",
             ));
         }
-        let Some(limits) = self.config.rate_limits else {
+        let Some(logs) = &mut self.logs else {
             return Ok(());
         };
-        let (limit, times) = if is_get {
-            (limits.get, &mut self.get_times)
-        } else {
-            (limits.post, &mut self.post_times)
-        };
-        let now = Instant::now();
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            times.pop_front();
-        }
-        let last_second = times
-            .iter()
-            .filter(|t| now.duration_since(**t) < Duration::from_secs(1))
-            .count();
-        let wait = if last_second >= limit.per_second as usize {
-            Some(1)
-        } else if times.len() >= limit.per_minute as usize {
-            let oldest = times.front().copied().unwrap_or(now);
-            Some(
-                60u64
-                    .saturating_sub(now.duration_since(oldest).as_secs())
-                    .max(1),
-            )
-        } else {
-            None
-        };
-        if let Some(seconds) = wait {
+        let now = self.started.elapsed();
+        if let Err(slot) = logs[usize::from(!is_get)].try_admit(now) {
+            // Whole seconds, as Laravel says it.
+            let seconds = slot.saturating_sub(now).as_secs_f64().ceil().max(1.0) as u64;
             let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             return Err(response);
         }
-        times.push_back(now);
         Ok(())
     }
 }
