@@ -69,10 +69,9 @@ impl Client {
             .await
     }
 
-    /// Classifies every medium: submits them (see
-    /// [`Client::submit_batch`]), then waits for all the results through
-    /// the list endpoints (see [`Client::wait_all`]). One result per input,
-    /// in input order.
+    /// Classifies every medium and returns one result per input, in input
+    /// order: [`Client::classify_stream`] (uploads and polls as one
+    /// pipeline), collected.
     ///
     /// ```no_run
     /// # async fn run(client: identifai_ext::Client) {
@@ -91,27 +90,8 @@ impl Client {
     where
         I: IntoIterator<Item = Media>,
     {
-        let submitted = self.submit_batch(media, options).await;
-        let accepted: Vec<Submission> = submitted
-            .iter()
-            .filter_map(|s| s.as_ref().ok().cloned())
-            .collect();
-        let policy = options
-            .wait
-            .clone()
-            .unwrap_or_else(|| self.wait_policy().clone());
-        let mut waited = self.wait_all_with(&accepted, &policy).await.into_iter();
-        submitted
-            .into_iter()
-            .map(|s| match s {
-                Ok(_) => waited.next().unwrap_or_else(|| {
-                    Err(crate::Error::Unexpected {
-                        status: None,
-                        message: "a result went missing".into(),
-                    })
-                }),
-                Err(e) => Err(e),
-            })
-            .collect()
+        let media: Vec<Media> = media.into_iter().collect();
+        let count = media.len();
+        crate::pipeline::in_order(self.classify_stream(media, options), count).await
     }
 }

@@ -45,6 +45,7 @@ mod client;
 mod error;
 pub mod media;
 mod pacing;
+mod pipeline;
 mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -61,6 +62,7 @@ pub use identifai_api as api;
 pub use identifai_api::types;
 pub use media::{Media, MediaKind};
 pub use pacing::{Limit, RateLimits};
+pub use pipeline::{BatchEvent, BatchStream};
 pub use retry::RetryPolicy;
 pub use submit::{KeyFramesMethod, Submission, SubmitOptions};
 pub use time::Clock;

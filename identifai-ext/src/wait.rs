@@ -6,7 +6,6 @@
 //! result without status or verdict, and a 404 shortly after submission
 //! all mean "not ready yet".
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::analysis::Analysis;
@@ -44,7 +43,7 @@ impl Default for WaitPolicy {
 
 impl WaitPolicy {
     /// The pause after poll number `poll` (from 1), with jitter.
-    fn interval(&self, poll: u32) -> Duration {
+    pub(crate) fn interval(&self, poll: u32) -> Duration {
         let full = self
             .initial_interval
             .saturating_mul(1u32 << poll.saturating_sub(1).min(16))
@@ -154,119 +153,8 @@ impl Client {
         }
     }
 
-    /// Waits for many submissions at once, polling through the list
-    /// endpoints (up to 100 identifiers a request) instead of one request
-    /// per result. Results come in the order of `submissions`.
-    pub async fn wait_all(&self, submissions: &[Submission]) -> Vec<Result<Analysis>> {
-        self.wait_all_with(submissions, &self.wait_policy().clone())
-            .await
-    }
-
-    /// [`Client::wait_all`] with this policy.
-    pub async fn wait_all_with(
-        &self,
-        submissions: &[Submission],
-        policy: &WaitPolicy,
-    ) -> Vec<Result<Analysis>> {
-        let span = tracing::info_span!("identifai.wait_all", count = submissions.len());
-        tracing::Instrument::instrument(self.wait_all_inner(submissions, policy), span).await
-    }
-
-    async fn wait_all_inner(
-        &self,
-        submissions: &[Submission],
-        policy: &WaitPolicy,
-    ) -> Vec<Result<Analysis>> {
-        let start = self.clock().elapsed();
-        let mut results: Vec<Option<Result<Analysis>>> = submissions.iter().map(|_| None).collect();
-        let mut poll = 0;
-        loop {
-            poll += 1;
-            for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Speech] {
-                // The pending identifiers of this kind, each with the
-                // positions that wait for it.
-                let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
-                let mut order: Vec<&str> = Vec::new();
-                for (i, s) in submissions.iter().enumerate() {
-                    if s.kind == kind && results[i].is_none() {
-                        let slots = pending.entry(s.identifier.as_str()).or_default();
-                        if slots.is_empty() {
-                            order.push(s.identifier.as_str());
-                        }
-                        slots.push(i);
-                    }
-                }
-                for chunk in order.chunks(100) {
-                    match self
-                        .list(kind, chunk, start.saturating_add(policy.timeout))
-                        .await
-                    {
-                        Ok(found) => {
-                            for analysis in found.into_iter().filter(Analysis::is_final) {
-                                let Some(id) = analysis.identifier().map(str::to_string) else {
-                                    continue;
-                                };
-                                for &i in pending.get(id.as_str()).into_iter().flatten() {
-                                    results[i] = Some(finished(analysis.clone(), &id));
-                                }
-                            }
-                        }
-                        // Busy or unreachable: the items may still finish; the
-                        // next round asks again (until the deadline, after
-                        // which each gets a Timeout with its identifier).
-                        Err(e) if e.is_transient() => {
-                            tracing::debug!(error = %e, "list failed; waiting on");
-                        }
-                        // Not indexed yet, as a single result may be shortly
-                        // after submission: not ready, within the grace period.
-                        Err(Error::NotFound { .. })
-                            if self.clock().elapsed().saturating_sub(start)
-                                < policy.not_found_grace => {}
-                        // Refused for good (key, credits …): each item fails
-                        // with the same typed error.
-                        Err(e) => {
-                            for id in chunk {
-                                for &i in &pending[id] {
-                                    results[i] = Some(Err(e.duplicate()));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if results.iter().all(Option::is_some) {
-                break;
-            }
-            let waited = self.clock().elapsed().saturating_sub(start);
-            if waited >= policy.timeout {
-                for (i, slot) in results.iter_mut().enumerate() {
-                    if slot.is_none() {
-                        *slot = Some(Err(Error::Timeout {
-                            identifier: Some(submissions[i].identifier.clone()),
-                            waited,
-                        }));
-                    }
-                }
-                break;
-            }
-            self.clock()
-                .sleep(policy.interval(poll).min(policy.timeout - waited))
-                .await;
-        }
-        results
-            .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| {
-                    Err(Error::Unexpected {
-                        status: None,
-                        message: "no result".into(),
-                    })
-                })
-            })
-            .collect()
-    }
-
-    async fn list(
+    /// One list request: the results of these identifiers the service has.
+    pub(crate) async fn list(
         &self,
         kind: MediaKind,
         identifiers: &[&str],
@@ -325,7 +213,7 @@ impl Client {
 }
 
 /// A final result: the analysis, or the error its `errored` status means.
-fn finished(analysis: Analysis, identifier: &str) -> Result<Analysis> {
+pub(crate) fn finished(analysis: Analysis, identifier: &str) -> Result<Analysis> {
     match analysis.error_message() {
         Some(message) => Err(Error::ClassificationFailed {
             identifier: identifier.to_string(),

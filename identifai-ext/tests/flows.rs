@@ -749,11 +749,15 @@ async fn a_batch_of_150_polls_the_list_endpoint_100_identifiers_at_a_time() {
     });
     let (client, _clock) = client_for(&server.base_url());
 
-    let media = (0..COUNT).map(|i| Media::bytes(png(&i.to_string()), format!("{i}.png")));
-    let results = client
-        .classify_batch(media, &BatchOptions::concurrency(8))
-        .await;
-
+    let media = || (0..COUNT).map(|i| Media::bytes(png(&i.to_string()), format!("{i}.png")));
+    // Submitted first, then waited for: 150 identifiers in two requests.
+    let submissions: Vec<_> = client
+        .submit_batch(media(), &BatchOptions::concurrency(8))
+        .await
+        .into_iter()
+        .map(|s| s.expect("submitted"))
+        .collect();
+    let results = client.wait_all(&submissions).await;
     assert_eq!(results.len(), COUNT);
     for (i, result) in results.iter().enumerate() {
         let analysis = result
@@ -762,10 +766,28 @@ async fn a_batch_of_150_polls_the_list_endpoint_100_identifiers_at_a_time() {
         assert_eq!(analysis.identifier(), Some(format!("id-{i}").as_str()));
     }
     submit.assert_calls_async(COUNT).await;
-    let mut sizes = sizes.lock().unwrap().clone();
-    sizes.sort();
-    assert_eq!(sizes, [50, 100], "150 identifiers in two requests");
+    let mut asked = std::mem::take(&mut *sizes.lock().unwrap());
+    asked.sort();
+    assert_eq!(asked, [50, 100], "150 identifiers in two requests");
     list.assert_calls_async(2).await;
+
+    // As one pipeline: polled while uploading, never past 100 a request,
+    // each result in its place.
+    let results = client
+        .classify_batch(media(), &BatchOptions::concurrency(8))
+        .await;
+    for (i, result) in results.iter().enumerate() {
+        let analysis = result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("item {i} failed: {e}"));
+        assert_eq!(analysis.identifier(), Some(format!("id-{i}").as_str()));
+    }
+    let asked = sizes.lock().unwrap().clone();
+    assert!(asked.iter().all(|n| (1..=100).contains(n)), "{asked:?}");
+    assert!(
+        asked.iter().sum::<usize>() >= COUNT,
+        "every identifier asked for"
+    );
 }
 
 // 7. The concurrency bound under a slow server.

@@ -51,6 +51,8 @@ pub struct SandboxConfig {
     pub api_key: String,
     /// How many polls of a result answer `new` before it is `done`.
     pub ready_after_polls: u32,
+    /// How long a result stays `new` after its submission, at least.
+    pub processing_time: Duration,
     /// Answer 429 past these limits (`None`: no limits).
     pub rate_limits: Option<RateLimits>,
     /// The credits the account starts with.
@@ -64,6 +66,7 @@ impl std::fmt::Debug for SandboxConfig {
         f.debug_struct("SandboxConfig")
             .field("api_key", &"<redacted>")
             .field("ready_after_polls", &self.ready_after_polls)
+            .field("processing_time", &self.processing_time)
             .field("rate_limits", &self.rate_limits)
             .field("initial_credits", &self.initial_credits)
             .field("users", &self.users)
@@ -72,12 +75,14 @@ impl std::fmt::Debug for SandboxConfig {
 }
 
 impl Default for SandboxConfig {
-    /// Key `sandbox-key`, ready after 1 poll, no rate limits, 1000 credits,
+    /// Key `sandbox-key`, ready after 1 poll (no processing time), no rate
+    /// limits, 1000 credits,
     /// 12 users.
     fn default() -> Self {
         Self {
             api_key: "sandbox-key".to_string(),
             ready_after_polls: 1,
+            processing_time: Duration::ZERO,
             rate_limits: None,
             initial_credits: 1000.0,
             users: 12,
@@ -95,6 +100,13 @@ impl SandboxConfig {
     /// How many polls answer `new` before `done`.
     pub fn ready_after_polls(mut self, polls: u32) -> Self {
         self.ready_after_polls = polls;
+        self
+    }
+
+    /// How long each result stays `new` after its submission, at least
+    /// (and for [`SandboxConfig::ready_after_polls`] polls).
+    pub fn processing_time(mut self, time: Duration) -> Self {
+        self.processing_time = time;
         self
     }
 
@@ -165,6 +177,14 @@ impl Sandbox {
     /// How many requests it has received.
     pub fn requests(&self) -> u64 {
         self.state.lock().map(|s| s.requests).unwrap_or_default()
+    }
+
+    /// How many requests it refused with 429 for passing the rate limits.
+    pub fn rate_limited(&self) -> u64 {
+        self.state
+            .lock()
+            .map(|s| s.rate_limited)
+            .unwrap_or_default()
     }
 
     /// The credits left.

@@ -36,12 +36,15 @@ pub(super) struct Record {
     pub frames: u32,
     pub errored: bool,
     pub polls: u32,
+    pub submitted_at: Instant,
 }
 
 #[derive(Debug)]
 pub(super) struct State {
     pub config: SandboxConfig,
     pub requests: u64,
+    /// How many requests were refused with 429.
+    pub rate_limited: u64,
     pub credits: f64,
     pub spent: f64,
     records: HashMap<String, Record>,
@@ -68,6 +71,7 @@ impl State {
             credits: config.initial_credits,
             config,
             requests: 0,
+            rate_limited: 0,
             spent: 0.0,
             records: HashMap::new(),
             overrides: HashMap::new(),
@@ -93,6 +97,7 @@ impl State {
         let now = self.started.elapsed();
         if let Err(slot) = logs[usize::from(!is_get)].try_admit(now) {
             // Whole seconds, as Laravel says it.
+            self.rate_limited += 1;
             let seconds = slot.saturating_sub(now).as_secs_f64().ceil().max(1.0) as u64;
             let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
             response
@@ -403,6 +408,7 @@ fn record(
             frames,
             errored,
             polls: 0,
+            submitted_at: Instant::now(),
         };
         state.records.insert(identifier.clone(), record);
     }
@@ -441,12 +447,13 @@ pub(super) async fn classify_audio_url(Shared(s): Shared_, h: HeaderMap, m: Mult
 /// The result of one submission as its kind's JSON, counting the poll.
 fn result(state: &mut State, kind: MediaKind, identifier: &str, list: bool) -> Option<Value> {
     let ready_after = state.config.ready_after_polls;
+    let processing = state.config.processing_time;
     let record = state
         .records
         .get_mut(identifier)
         .filter(|r| r.kind == kind)?;
     record.polls += 1;
-    let ready = record.polls > ready_after;
+    let ready = record.polls > ready_after && record.submitted_at.elapsed() >= processing;
     let record = record.clone();
     let forced = state.overrides.get(&(kind, hex(&record.hash))).cloned();
     Some(results::render(&record, ready, forced, list))
