@@ -33,6 +33,13 @@ use crate::wait::{WaitPolicy, finished};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BatchEvent {
+    /// The input's upload is about to begin: it starts when the stream is
+    /// next polled, not before, so that whatever the caller does with this
+    /// event (a journal entry flushed to disk) happens first.
+    Submitting {
+        /// The input's position, from 0.
+        index: usize,
+    },
     /// The service accepted the input (from now on it may be charged for
     /// it): what to wait for. Record it if you want to resume later.
     Accepted {
@@ -56,14 +63,17 @@ impl BatchEvent {
     /// The input's position, from 0.
     pub fn index(&self) -> usize {
         match self {
-            Self::Accepted { index, .. } | Self::Finished { index, .. } => *index,
+            Self::Submitting { index }
+            | Self::Accepted { index, .. }
+            | Self::Finished { index, .. } => *index,
         }
     }
 }
 
 /// The events of a batch being classified (see [`Client::classify_stream`]).
 ///
-/// Every input gets exactly one [`BatchEvent::Finished`], preceded by one
+/// Every input gets exactly one [`BatchEvent::Finished`], preceded by
+/// [`BatchEvent::Submitting`] when its upload began and
 /// [`BatchEvent::Accepted`] when the service accepted it; the stream ends
 /// after the last. Each input's wait deadline ([`WaitPolicy::timeout`])
 /// counts from its acceptance.
@@ -74,7 +84,10 @@ pub struct BatchStream {
     policy: WaitPolicy,
     concurrency: usize,
     inputs: Option<Box<dyn Iterator<Item = (usize, Media)> + Send>>,
-    uploads: FuturesUnordered<BoxFuture<'static, (usize, Result<Submission>)>>,
+    uploads: FuturesUnordered<Upload>,
+    /// Uploads whose `Submitting` event is not yet taken: they start once
+    /// it is.
+    starting: Vec<Upload>,
     pending: Vec<Pending>,
     round: Round,
     /// Polls since an input was accepted or a result came: the backoff
@@ -92,6 +105,8 @@ impl std::fmt::Debug for BatchStream {
             .finish_non_exhaustive()
     }
 }
+
+type Upload = BoxFuture<'static, (usize, Result<Submission>)>;
 
 /// An accepted input whose result has not come yet.
 #[derive(Debug)]
@@ -133,6 +148,7 @@ impl BatchStream {
             concurrency: options.concurrency.max(1),
             inputs: Some(Box::new(media.enumerate())),
             uploads: FuturesUnordered::new(),
+            starting: Vec::new(),
             pending: Vec::new(),
             round: Round::Idle,
             quiet_rounds: 0,
@@ -161,16 +177,35 @@ impl BatchStream {
         stream
     }
 
-    /// Starts no more uploads. Uploads under way go on (poll the stream to
-    /// learn their identifiers, see [`BatchStream::uploading`]), accepted
+    /// Starts no more uploads. Uploads under way, those just announced by
+    /// [`BatchEvent::Submitting`] included, go on (poll the stream to learn
+    /// their identifiers, see [`BatchStream::uploading`]), accepted
     /// inputs are still waited for, and inputs not started get no event.
     pub fn stop_submitting(&mut self) {
         self.inputs = None;
     }
 
-    /// How many uploads are under way.
+    /// Also waits for these submissions, accepted earlier (when resuming
+    /// a batch): each gets a [`BatchEvent::Finished`] with the index given
+    /// here, which should differ from the positions of the media (0 up to
+    /// their count). Their deadline counts from now.
+    pub fn with_pending(
+        mut self,
+        submissions: impl IntoIterator<Item = (usize, Submission)>,
+    ) -> Self {
+        let now = self.client.clock().elapsed();
+        self.pending
+            .extend(submissions.into_iter().map(|(index, submission)| Pending {
+                index,
+                submission,
+                accepted_at: now,
+            }));
+        self
+    }
+
+    /// How many uploads are under way (begun, not yet answered).
     pub fn uploading(&self) -> usize {
-        self.uploads.len()
+        self.uploads.len() + self.starting.len()
     }
 
     /// The accepted inputs still waiting for their result.
@@ -180,15 +215,16 @@ impl BatchStream {
 
     /// Starts uploads up to the concurrency bound.
     fn start_uploads(&mut self) {
-        while self.uploads.len() < self.concurrency {
+        while self.uploading() < self.concurrency {
             let Some((index, media)) = self.inputs.as_mut().and_then(Iterator::next) else {
                 self.inputs = None;
                 return;
             };
             let (client, options) = (self.client.clone(), self.submit.clone());
-            self.uploads.push(Box::pin(async move {
+            self.starting.push(Box::pin(async move {
                 (index, client.submit_with(media, &options).await)
             }));
+            self.ready.push_back(BatchEvent::Submitting { index });
         }
     }
 
@@ -369,7 +405,12 @@ impl Stream for BatchStream {
             if let Some(event) = this.ready.pop_front() {
                 return Poll::Ready(Some(event));
             }
+            // Every event is taken: the uploads announced may begin.
+            this.uploads.extend(this.starting.drain(..));
             this.start_uploads();
+            if !this.ready.is_empty() {
+                continue;
+            }
             if let Poll::Ready(Some((index, submitted))) = this.uploads.poll_next_unpin(cx) {
                 match submitted {
                     Ok(submission) => this.accepted(index, submission),
@@ -384,7 +425,7 @@ impl Stream for BatchStream {
                 continue;
             }
             let done = this.inputs.is_none()
-                && this.uploads.is_empty()
+                && this.uploading() == 0
                 && this.pending.is_empty()
                 && matches!(this.round, Round::Idle);
             return if done {

@@ -61,6 +61,7 @@ async fn each_input_is_accepted_then_finished_once_and_polling_starts_before_the
     let mut seen: Vec<(usize, &'static str)> = Vec::new();
     while let Some(event) = events.next().await {
         match event {
+            BatchEvent::Submitting { index } => seen.push((index, "submitting")),
             BatchEvent::Accepted { index, submission } => {
                 assert!(!submission.identifier.is_empty());
                 seen.push((index, "accepted"));
@@ -79,9 +80,9 @@ async fn each_input_is_accepted_then_finished_once_and_polling_starts_before_the
             .map(|(_, e)| *e)
             .collect();
         let expected: &[&str] = if index == 3 {
-            &["finished"]
+            &["submitting", "finished"]
         } else {
-            &["accepted", "finished"]
+            &["submitting", "accepted", "finished"]
         };
         assert_eq!(of_it, expected, "input {index}");
     }
