@@ -31,7 +31,9 @@ use crate::media::MediaKind;
 /// assert_eq!(analysis.model_scores()[0].label, Classification::Artificial);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+// Stored as `{"kind": "image", "result": {…the service's JSON…}}`.
+#[serde(tag = "kind", content = "result", rename_all = "lowercase")]
 // One value per result, moved rarely: boxing the variants would only add
 // an indirection to every helper and to pattern matching by users.
 #[allow(clippy::large_enum_variant)]

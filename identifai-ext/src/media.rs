@@ -48,7 +48,9 @@ const ACCEPTED_ALL: &str = "accepted: images PNG, JPEG, GIF, WebP, TIFF; video a
                             speech MP3, WAV, OGG, FLAC, AAC, 3GP, M4A, MP4";
 
 /// What kind of media: decides the operation, the formats and the limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// It serialises in lowercase, as it displays (`image`, `video`, `speech`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MediaKind {
     /// A still image: PNG, JPEG, GIF, WebP or TIFF, up to 50 MB.
     Image,

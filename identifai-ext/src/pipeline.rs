@@ -94,6 +94,8 @@ pub struct BatchStream {
     /// between polls grows only while nothing happens.
     quiet_rounds: u32,
     ready: VecDeque<BatchEvent>,
+    /// Whether accepted inputs are waited for.
+    waits: bool,
 }
 
 impl std::fmt::Debug for BatchStream {
@@ -153,6 +155,7 @@ impl BatchStream {
             round: Round::Idle,
             quiet_rounds: 0,
             ready: VecDeque::new(),
+            waits: true,
         }
     }
 
@@ -203,6 +206,15 @@ impl BatchStream {
         self
     }
 
+    /// Only submits: an accepted input's last event is
+    /// [`BatchEvent::Accepted`], and nothing is polled for (to wait later,
+    /// with [`Client::wait_all`] or another run's
+    /// [`BatchStream::with_pending`]).
+    pub fn submit_only(mut self) -> Self {
+        self.waits = false;
+        self
+    }
+
     /// How many uploads are under way (begun, not yet answered).
     pub fn uploading(&self) -> usize {
         self.uploads.len() + self.starting.len()
@@ -229,6 +241,11 @@ impl BatchStream {
     }
 
     fn accepted(&mut self, index: usize, submission: Submission) {
+        if !self.waits {
+            self.ready
+                .push_back(BatchEvent::Accepted { index, submission });
+            return;
+        }
         self.pending.push(Pending {
             index,
             submission: submission.clone(),

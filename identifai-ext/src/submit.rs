@@ -236,8 +236,9 @@ impl Operation {
     }
 }
 
-/// A submitted classification: what to wait for.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A submitted classification: what to wait for. It serialises as
+/// `{"identifier": "…", "kind": "image"}`, to be kept and waited for later.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Submission {
     /// The identifier to fetch the result with.
     pub identifier: String,

@@ -68,12 +68,15 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
     (code, stdout, stderr)
 }
 
-/// The JSON lines of stdout.
+/// The JSON lines of stdout, in input order: `classify` writes each when
+/// it is final, with the input's `index`.
 fn records(stdout: &str) -> Vec<Value> {
-    stdout
+    let mut records: Vec<Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
+        .collect();
+    records.sort_by_key(|r| r["index"].as_u64());
+    records
 }
 
 /// Classifies `inputs` against `cmd` as JSON lines; every run must succeed
@@ -200,10 +203,10 @@ fn classify_writes_every_output_format() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "input,identifier,kind,status,verdict,confidence,heuristic,c2pa,nsfw,error,hash"
+        "index,input,identifier,kind,status,verdict,confidence,heuristic,c2pa,nsfw,error,hash"
     );
     assert_eq!(lines.len(), 2, "{csv}");
-    assert!(lines[1].starts_with(&format!("{SAMPLE},")), "{csv}");
+    assert!(lines[1].starts_with(&format!("0,{SAMPLE},")), "{csv}");
 
     let (code, jsonl, _) = run(sandboxed().args(["classify", "--output", "jsonl", SAMPLE]));
     assert_eq!(code, 0);

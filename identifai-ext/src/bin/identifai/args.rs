@@ -215,6 +215,13 @@ pub struct Classify {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 
+    /// Write down every submission in FILE as it happens, and resume from
+    /// it: a re-run with the same FILE submits only the inputs it does not
+    /// hold yet and waits for those still pending, so a stopped run loses
+    /// no identifier and pays for nothing twice.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub options: SubmitArgs,
 }

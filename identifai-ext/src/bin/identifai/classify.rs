@@ -1,94 +1,457 @@
-//! `classify` and `result`: media to verdicts, one record per input, in
-//! input order, failures in their place.
+//! `classify` and `result`: media to verdicts, one record per input,
+//! failures in their place. `classify` writes each record as soon as it is
+//! final (JSON lines and CSV; JSON and the table at the end), journals its
+//! submissions with `--journal`, and on SIGINT or SIGTERM prints what is
+//! still pending before it exits.
 
 use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use identifai_ext::{
-    Analysis, Error, KeyFramesMethod, Media, MediaKind, Submission, SubmitOptions, WaitPolicy,
+    Analysis, BatchEvent, BatchOptions, Error, KeyFramesMethod, Media, MediaKind, Submission,
+    SubmitOptions, WaitPolicy,
 };
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::Context;
-use crate::args;
-use crate::inputs::{self, Input};
-use crate::output::Report;
-use crate::records::{Outcome, Problem, report};
+use crate::args::{self, Format};
+use crate::exit::{self, Failure};
+use crate::inputs::{self, Input, Source};
+use crate::journal::{Entry, Journal, Past, Stored};
+use crate::output::{Report, Sink};
+use crate::records::{self, FIELDS, HEADERS, Outcome, Problem, report};
 
-/// `identifai classify`.
-pub fn classify(ctx: &Context, args: args::Classify) -> (Report, u8) {
+/// How long uploads under way may still take to answer once the run is
+/// told to stop.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// Inputs that share one submission: the same content (with `--journal`),
+/// or one input alone.
+struct Group {
+    members: Vec<usize>,
+    key: Option<String>,
+    label: String,
+    kind: Option<MediaKind>,
+    /// Set once the service accepted it.
+    submission: Option<Submission>,
+    /// Its upload began and has not been answered.
+    started: bool,
+    done: bool,
+}
+
+/// `identifai classify`: writes its records as they come; returns the exit
+/// code.
+pub fn classify(
+    ctx: &Context,
+    args: args::Classify,
+    format: Format,
+    colour: bool,
+) -> Result<u8, Failure> {
     let kind = args.kind.map(MediaKind::from);
-    let inputs = inputs::expand(&args.inputs, kind);
     let options = submit_options(&args.options);
+    let mut inputs = inputs::expand(&args.inputs, kind);
     let labels: Vec<String> = inputs.iter().map(|i| i.label.clone()).collect();
-    let client = &ctx.session.client;
+    let mut sink = Sink::new(Report::new(FIELDS, HEADERS), format, colour);
+    let mut code = exit::OK;
+    let mut resumable = Vec::new();
+    let mut emit = |sink: &mut Sink, index: usize, outcome: Outcome| -> Result<(), Failure> {
+        let line = records::line(ctx, index, &labels[index], outcome);
+        code = exit::worst(code, line.code);
+        resumable.extend(line.resumable);
+        sink.push(line.record, line.row)
+            .map_err(|e| Failure::new(exit::INPUT, format!("cannot write the results: {e}")))
+    };
 
-    // Upload a few at a time, in input order; inputs refused while being
-    // expanded keep their place.
-    let mut outcomes: Vec<Option<Outcome>> = Vec::new();
-    let mut media: Vec<(usize, Media)> = Vec::new();
-    for (i, Input { media: m, .. }) in inputs.into_iter().enumerate() {
-        match m {
-            Ok(m) => {
-                outcomes.push(None);
-                media.push((i, m));
+    // With a journal: what earlier runs did, and each input's content key.
+    let mut journal = None;
+    let mut past = HashMap::new();
+    let mut keys: Vec<Option<String>> = vec![None; inputs.len()];
+    if let Some(path) = &args.journal {
+        let opened = Journal::open(path, &options_record(&args.options, kind))?;
+        if opened.torn {
+            ctx.note(&format!(
+                "the last line of {} was cut off (a run was stopped while writing it); it is \
+                 ignored",
+                path.display()
+            ));
+        }
+        journal = Some(opened.journal);
+        past = opened.past;
+        for (i, input) in inputs.iter_mut().enumerate() {
+            match content_key(input, kind) {
+                Ok(key) => keys[i] = key,
+                Err(e) => input.media = Err(e),
             }
-            Err(e) => outcomes.push(Some(Outcome::Failed(Problem::from(&e), kind))),
         }
     }
-    let bar = ctx.bar(media.len() as u64, "uploading");
-    let submitted: Vec<(usize, identifai_ext::Result<Submission>)> = ctx.runtime.block_on(
-        futures_util::stream::iter(media)
-            .map(|(i, m)| {
-                let (bar, options) = (&bar, &options);
-                async move {
-                    let submitted = client.submit_with(m, options).await;
-                    bar.inc(1);
-                    (i, submitted)
+
+    // One group per submission; inputs refused already are reported now.
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut media_of: Vec<Option<Media>> = Vec::new();
+    for (i, input) in inputs.into_iter().enumerate() {
+        let media = match input.media {
+            Ok(media) => media,
+            Err(e) => {
+                emit(&mut sink, i, Outcome::Failed(Problem::from(&e), kind))?;
+                continue;
+            }
+        };
+        if let Some(g) = keys[i].as_ref().and_then(|k| by_key.get(k)) {
+            groups[*g].members.push(i);
+            continue;
+        }
+        if let Some(key) = &keys[i] {
+            by_key.insert(key.clone(), groups.len());
+        }
+        groups.push(Group {
+            members: vec![i],
+            key: keys[i].clone(),
+            label: labels[i].clone(),
+            kind,
+            submission: None,
+            started: false,
+            done: false,
+        });
+        media_of.push(Some(media));
+    }
+
+    // What the journal knows: finished ones are printed, accepted ones
+    // waited for, unanswered ones named and submitted again.
+    let mut uploads: Vec<usize> = Vec::new();
+    let mut pending: Vec<usize> = Vec::new();
+    let mut unanswered: Vec<&str> = Vec::new();
+    for (g, group) in groups.iter_mut().enumerate() {
+        match group.key.as_ref().and_then(|k| past.get(k)) {
+            Some(Past::Finished(stored)) => {
+                group.done = true;
+                for &i in &group.members {
+                    emit(&mut sink, i, restored(stored, group.kind))?;
                 }
-            })
-            .buffered(usize::from(args.concurrency))
-            .collect(),
-    );
-    bar.finish_and_clear();
-
-    let mut accepted = Vec::new();
-    for (i, result) in submitted {
-        match result {
-            Ok(submission) if args.no_wait => {
-                outcomes[i] = Some(Outcome::Submitted(submission));
             }
-            Ok(submission) => accepted.push((i, submission)),
-            Err(e) => outcomes[i] = Some(Outcome::Failed(Problem::from(&e), kind)),
+            Some(Past::Accepted(submission)) => {
+                group.kind = Some(submission.kind);
+                group.submission = Some(submission.clone());
+                pending.push(g);
+            }
+            Some(Past::Unanswered) => {
+                unanswered.push(&group.label);
+                uploads.push(g);
+            }
+            None => uploads.push(g),
         }
     }
+    if !unanswered.is_empty() {
+        ctx.note(&format!(
+            "an earlier run was stopped while uploading {}: the service may have accepted (and \
+             charged) them without the run learning their identifiers; they are submitted again",
+            unanswered.join(", ")
+        ));
+    }
 
-    if !accepted.is_empty() {
-        let policy = policy(ctx, args.timeout);
-        let spinner = ctx.spinner(format!("waiting for {} result(s)", accepted.len()));
-        let submissions: Vec<Submission> = accepted.iter().map(|(_, s)| s.clone()).collect();
-        let results = ctx
-            .runtime
-            .block_on(client.wait_all_with(&submissions, &policy));
-        spinner.finish_and_clear();
-        for ((i, submission), result) in accepted.into_iter().zip(results) {
-            outcomes[i] = Some(match result {
-                Ok(analysis) => Outcome::Done(Box::new(analysis)),
-                Err(e) => Outcome::Failed(Problem::from(&e), Some(submission.kind)),
+    let media: Vec<Media> = uploads.iter().filter_map(|&g| media_of[g].take()).collect();
+    let mut batch =
+        BatchOptions::concurrency(usize::from(args.concurrency)).submit_options(options);
+    batch.wait = Some(policy(ctx, args.timeout));
+    let stream = ctx.session.client.classify_stream(media, &batch);
+    let mut stream = if args.no_wait {
+        stream.submit_only()
+    } else {
+        stream.with_pending(
+            pending
+                .iter()
+                .enumerate()
+                .filter_map(|(j, &g)| groups[g].submission.clone().map(|s| (uploads.len() + j, s))),
+        )
+    };
+    let group_of = |index: usize| -> usize {
+        uploads
+            .get(index)
+            .copied()
+            .unwrap_or_else(|| pending[index - uploads.len()])
+    };
+
+    let total = groups.iter().filter(|g| !g.done).count() as u64;
+    let bar = ctx.bar(total, "classifying");
+    let (mut submitted, mut finished, mut failed) = (0u64, 0u64, 0u64);
+    let mut stopped: Option<u8> = None;
+
+    let run = async {
+        let mut signals = crate::signals::Signals::new()
+            .map_err(|e| Failure::new(exit::SERVER, format!("cannot watch for signals: {e}")))?;
+        let mut grace_over = Box::pin(tokio::time::sleep(Duration::MAX / 4));
+        loop {
+            if stopped.is_some() && stream.uploading() == 0 {
+                break;
+            }
+            let event = tokio::select! {
+                event = stream.next() => event,
+                code = signals.next() => {
+                    if stopped.is_some() {
+                        // A second signal: out at once.
+                        std::process::exit(i32::from(code));
+                    }
+                    stopped = Some(code);
+                    stream.stop_submitting();
+                    grace_over.as_mut().reset(tokio::time::Instant::now() + STOP_GRACE);
+                    ctx.note("stopping: no more uploads; waiting a moment for those under way");
+                    continue;
+                }
+                () = &mut grace_over => break,
+            };
+            let Some(event) = event else { break };
+            match event {
+                BatchEvent::Submitting { index } => {
+                    let group = &mut groups[group_of(index)];
+                    group.started = true;
+                    if let (Some(journal), Some(key)) = (journal.as_mut(), &group.key) {
+                        journal.write(&Entry::Started {
+                            key: key.clone(),
+                            input: group.label.clone(),
+                        })?;
+                    }
+                }
+                BatchEvent::Accepted { index, submission } => {
+                    let group = &mut groups[group_of(index)];
+                    group.started = false;
+                    group.kind = Some(submission.kind);
+                    group.submission = Some(submission.clone());
+                    if let (Some(journal), Some(key)) = (journal.as_mut(), &group.key) {
+                        journal.write(&Entry::Accepted {
+                            key: key.clone(),
+                            input: group.label.clone(),
+                            sha256: key.clone(),
+                            submission: submission.clone(),
+                            options: options_record(&args.options, kind),
+                        })?;
+                    }
+                    submitted += 1;
+                    if args.no_wait {
+                        group.done = true;
+                        for &i in &group.members.clone() {
+                            emit(&mut sink, i, Outcome::Submitted(submission.clone()))?;
+                        }
+                        finished += 1;
+                    }
+                }
+                BatchEvent::Finished { index, result } => {
+                    let group = &mut groups[group_of(index)];
+                    group.started = false;
+                    group.done = true;
+                    let outcome = match result {
+                        Ok(analysis) => Outcome::Done(Box::new(analysis)),
+                        Err(e) => Outcome::Failed(Problem::from(&e), group.kind),
+                    };
+                    if matches!(outcome, Outcome::Done(_)) {
+                        finished += 1;
+                    } else {
+                        failed += 1;
+                    }
+                    if let (Some(journal), Some(key)) = (journal.as_mut(), &group.key) {
+                        let input = group.label.clone();
+                        let key = key.clone();
+                        match (&outcome, &group.submission) {
+                            // Still pending: a later run waits for it.
+                            (Outcome::Failed(p, _), Some(_)) if p.is_timeout() => {}
+                            (_, Some(_)) => journal.write(&Entry::Finished {
+                                key,
+                                input,
+                                outcome: stored(&outcome),
+                            })?,
+                            (_, None) => journal.write(&Entry::Refused { key, input })?,
+                        }
+                    }
+                    for &i in &group.members.clone() {
+                        emit(&mut sink, i, clone_outcome(&outcome))?;
+                    }
+                }
+                _ => {}
+            }
+            bar.set_position(finished + failed);
+            bar.set_message(format!(
+                "submitted {submitted} · done {finished} · failed {failed}"
+            ));
+        }
+        Ok::<(), Failure>(())
+    };
+    let ran = ctx.runtime.block_on(run);
+    bar.finish_and_clear();
+    ran?;
+
+    // Stopped (or cut short): a record for every input not finished.
+    for group in groups.iter().filter(|g| !g.done) {
+        let outcome = || match (&group.submission, group.started) {
+            (Some(s), _) => Outcome::Pending(s.clone()),
+            (None, true) => Outcome::Unanswered,
+            (None, false) => Outcome::NotSubmitted,
+        };
+        for &i in &group.members {
+            emit(&mut sink, i, outcome())?;
+        }
+    }
+    sink.finish()
+        .map_err(|e| Failure::new(exit::INPUT, format!("cannot write the results: {e}")))?;
+    match (&args.journal, stopped.is_some() || !resumable.is_empty()) {
+        (Some(path), true) if !ctx.quiet => ctx.note(&format!(
+            "{} holds the submissions; resume with the same command: {}",
+            path.display(),
+            command_line()
+        )),
+        _ => records::resume_hints(ctx, &resumable),
+    }
+    Ok(stopped.unwrap_or(code))
+}
+
+/// An outcome the journal kept.
+fn restored(stored: &Stored, kind: Option<MediaKind>) -> Outcome {
+    match stored {
+        Stored::Done(analysis) => Outcome::Done(analysis.clone()),
+        Stored::Failed {
+            status,
+            message,
+            identifier,
+            code,
+        } => Outcome::Failed(
+            Problem::from_parts(status, message.clone(), identifier.clone(), *code),
+            kind,
+        ),
+    }
+}
+
+/// What the journal keeps of a final outcome.
+fn stored(outcome: &Outcome) -> Stored {
+    match outcome {
+        Outcome::Done(analysis) => Stored::Done(analysis.clone()),
+        Outcome::Failed(problem, _) => {
+            let (status, message, identifier, code) = problem.parts();
+            Stored::Failed {
+                status: status.to_string(),
+                message: message.to_string(),
+                identifier: identifier.map(str::to_string),
+                code,
+            }
+        }
+        _ => Stored::Failed {
+            status: "failed".into(),
+            message: "no result".into(),
+            identifier: None,
+            code: exit::SERVER,
+        },
+    }
+}
+
+fn clone_outcome(outcome: &Outcome) -> Outcome {
+    match outcome {
+        Outcome::Done(analysis) => Outcome::Done(analysis.clone()),
+        Outcome::Failed(problem, kind) => Outcome::Failed(problem.clone(), *kind),
+        Outcome::Submitted(s) => Outcome::Submitted(s.clone()),
+        Outcome::Pending(s) => Outcome::Pending(s.clone()),
+        Outcome::NotSubmitted => Outcome::NotSubmitted,
+        Outcome::Unanswered => Outcome::Unanswered,
+    }
+}
+
+/// The submission options as the journal records them (URLs redacted).
+fn options_record(a: &args::SubmitArgs, kind: Option<MediaKind>) -> Value {
+    json!({
+        "kind": kind,
+        "ref_id": a.ref_id,
+        "webhook_url": a.webhook_url.as_deref().map(inputs::redact_url),
+        "heatmap": a.heatmap,
+        "morphing": a.morphing,
+        "tampering": a.tampering,
+        "no_cache": a.no_cache,
+        "prevent_c2pa_forces": a.prevent_c2pa_forces,
+        "frames": a.frames,
+        "key_frames": a.key_frames,
+        "key_frames_method": a.key_frames_method.map(|m| format!("{m:?}").to_lowercase()),
+    })
+}
+
+/// The SHA-256 of an input's content (of the URL, for a URL), in hex. Stdin
+/// is read whole to be hashed, and then sent from memory.
+fn content_key(input: &mut Input, kind: Option<MediaKind>) -> Result<Option<String>, Error> {
+    let Ok(_) = &input.media else {
+        return Ok(None);
+    };
+    let mut hasher = Sha256::new();
+    match &input.source {
+        None => return Ok(None),
+        Some(Source::Url(url)) => {
+            hasher.update(b"url\0");
+            hasher.update(url.as_bytes());
+        }
+        Some(Source::Path(path)) => {
+            let Ok(mut file) = std::fs::File::open(path) else {
+                // The SDK's own checks name the problem in its place.
+                return Ok(None);
+            };
+            let mut buffer = vec![0u8; 256 * 1024];
+            loop {
+                let n = file.read(&mut buffer).map_err(|e| Error::Io {
+                    action: "read",
+                    path: path.clone(),
+                    source: e,
+                })?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buffer[..n]);
+            }
+        }
+        Some(Source::Stdin) => {
+            let mut data = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut data)
+                .map_err(|e| Error::Io {
+                    action: "read",
+                    path: "stdin".into(),
+                    source: e,
+                })?;
+            hasher.update(&data);
+            let media = Media::bytes(data, "stdin");
+            input.media = Ok(match kind {
+                Some(kind) => media.kind(kind),
+                None => media,
             });
         }
     }
+    Ok(Some(hex(&hasher.finalize())))
+}
 
-    let outcomes = outcomes.into_iter().map(|o| {
-        o.unwrap_or_else(|| {
-            let missing = Error::Unexpected {
-                status: None,
-                message: "a result went missing".into(),
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This command line, quoted for a POSIX shell.
+fn command_line() -> String {
+    std::env::args()
+        .enumerate()
+        .map(|(i, arg)| {
+            let arg = if i == 0 {
+                Path::new(&arg)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(arg)
+            } else {
+                arg
             };
-            Outcome::Failed(Problem::from(&missing), kind)
+            if !arg.is_empty()
+                && arg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c))
+            {
+                arg
+            } else {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            }
         })
-    });
-    report(ctx, labels.into_iter().zip(outcomes).collect())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `identifai result`.

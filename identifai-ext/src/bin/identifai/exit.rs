@@ -15,6 +15,8 @@ Exit codes:
   7  timeout: the results were not ready in time; their identifiers are printed, so
      `identifai result` can wait for them later
   8  transport: the service could not be reached
+  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: every submission still pending is
+     printed with its identifier, and how to resume
 When several inputs fail, the most severe code counts: 4, 5, 8, 6, 7, 3, then 1.";
 
 /// Everything went well.

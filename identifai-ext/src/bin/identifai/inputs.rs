@@ -7,10 +7,21 @@ use identifai_ext::{Error, InputError, Media, MediaKind};
 
 /// One input to classify, or why it cannot be.
 pub struct Input {
-    /// How it is shown: the path, the URL, or `stdin`.
+    /// How it is shown: the path, the URL (its credentials redacted), or
+    /// `stdin`.
     pub label: String,
     /// The media, or the error that is reported in its place.
     pub media: Result<Media, Error>,
+    /// Where its content comes from, when it can be read.
+    pub source: Option<Source>,
+}
+
+/// Where an input's content comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Path(PathBuf),
+    Url(String),
+    Stdin,
 }
 
 impl Input {
@@ -23,6 +34,7 @@ impl Input {
             }
             .into()),
             label,
+            source: None,
         }
     }
 }
@@ -38,7 +50,8 @@ pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
     };
     let path_input = |path: PathBuf| Input {
         label: path.display().to_string(),
-        media: Ok(with_kind(Media::path(path))),
+        media: Ok(with_kind(Media::path(&path))),
+        source: Some(Source::Path(path)),
     };
     // Files already taken: a folder or pattern that matches a file named
     // before (or by another folder or pattern) does not submit it again.
@@ -48,8 +61,9 @@ pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
             expanded.push(stdin(kind));
         } else if is_url(input) {
             expanded.push(Input {
-                label: input.clone(),
+                label: redact_url(input),
                 media: Ok(Media::url(input.clone(), kind.unwrap_or(MediaKind::Image))),
+                source: Some(Source::Url(input.clone())),
             });
         } else if Path::new(input).is_dir() {
             match folder(Path::new(input)) {
@@ -135,12 +149,76 @@ fn stdin(kind: Option<MediaKind>) -> Input {
             Some(kind) => media.kind(kind),
             None => media,
         }),
+        source: Some(Source::Stdin),
     }
+}
+
+/// A URL as it may be shown: credentials (`user:pass@`) and the values of
+/// query parameters that look like secrets (signatures, tokens, keys, as
+/// presigned URLs carry) become `***`. The URL sent is the one given.
+pub fn redact_url(input: &str) -> String {
+    let Ok(mut url) = url::Url::parse(input) else {
+        return input.to_string();
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = url.set_username("***");
+        let _ = url.set_password(None);
+    }
+    if url.query().is_some() {
+        let secret = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            [
+                "sig",
+                "token",
+                "key",
+                "secret",
+                "credential",
+                "auth",
+                "pass",
+                "session",
+            ]
+            .iter()
+            .any(|word| name.contains(word))
+        };
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if secret(&name) {
+                    "***".to_string()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_and_signatures_in_urls_are_redacted() {
+        assert_eq!(
+            redact_url("https://user:pass@example.com/a.jpg"),
+            "https://***@example.com/a.jpg"
+        );
+        let shown = redact_url(
+            "https://bucket.example.com/a.jpg?X-Amz-Signature=abc123&X-Amz-Security-Token=t0k&w=10",
+        );
+        assert!(
+            !shown.contains("abc123") && !shown.contains("t0k"),
+            "{shown}"
+        );
+        assert!(shown.contains("w=10"), "{shown}");
+        assert_eq!(
+            redact_url("https://example.com/a.jpg"),
+            "https://example.com/a.jpg"
+        );
+    }
 
     #[test]
     fn inputs_are_told_apart() {

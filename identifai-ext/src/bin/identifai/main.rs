@@ -24,6 +24,7 @@
 //! | 6 | the service failed or answered unexpectedly (a classification that errored too) |
 //! | 7 | timeout: results not ready in time (their identifiers are printed) |
 //! | 8 | transport: the service could not be reached |
+//! | 130, 143 | stopped by SIGINT (Ctrl-C) or SIGTERM: what is pending is printed |
 //!
 //! When several inputs fail, the most severe code counts: 4, 5, 8, 6, 7, 3,
 //! then 1.
@@ -34,8 +35,10 @@ mod commands;
 mod config;
 mod exit;
 mod inputs;
+mod journal;
 mod output;
 mod records;
+mod signals;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -170,7 +173,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
                 return Err(Failure::new(exit::USAGE, "`-` (stdin) can be given once"));
             }
-            classify::classify(&ctx, args)
+            // Its records are written as they come.
+            return classify::classify(&ctx, args, format, colour);
         }
         Command::Result(args) => classify::result(&ctx, args),
         Command::Heatmap(args) => (commands::heatmap(&ctx, args)?, exit::OK),

@@ -112,6 +112,90 @@ pub fn write(report: &Report, format: Format, colour: bool) -> io::Result<()> {
     }
 }
 
+/// Records written as they come: JSON lines and CSV a line at a time, each
+/// flushed; JSON and the table (which need every record) at the end, in
+/// the order of the records' first field (the input's index). A closed
+/// stdout ends the writing quietly.
+pub struct Sink {
+    format: Format,
+    colour: bool,
+    report: Report,
+    header_written: bool,
+    closed: bool,
+}
+
+impl Sink {
+    pub fn new(report: Report, format: Format, colour: bool) -> Self {
+        Self {
+            format,
+            colour,
+            report,
+            header_written: false,
+            closed: false,
+        }
+    }
+
+    /// Writes a record now (JSON lines, CSV) or keeps it for the end.
+    pub fn push(&mut self, record: Vec<Value>, row: Vec<Cell>) -> io::Result<()> {
+        if !matches!(self.format, Format::Jsonl | Format::Csv) {
+            self.report.push(record, row);
+            return Ok(());
+        }
+        let mut text = String::new();
+        if self.format == Format::Csv && !self.header_written {
+            text.push_str(&csv_line(self.report.fields.iter().map(|f| f.to_string())));
+            text.push('\n');
+        }
+        self.header_written = true;
+        text.push_str(&match self.format {
+            Format::Csv => csv_line(record.iter().map(plain)),
+            _ => object(self.report.fields, &record),
+        });
+        text.push('\n');
+        self.emit(|out| out.write_all(text.as_bytes()))
+    }
+
+    /// Writes what was kept for the end.
+    pub fn finish(mut self) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => Ok(()),
+            Format::Csv if self.header_written => Ok(()),
+            _ => {
+                let (format, colour) = (self.format, self.colour);
+                let mut report = std::mem::replace(&mut self.report, Report::new(&[], &[]));
+                // In input order, by the records' first field (`index`).
+                let mut pairs: Vec<_> = report
+                    .records
+                    .drain(..)
+                    .zip(report.rows.drain(..))
+                    .collect();
+                pairs.sort_by_key(|(record, _)| record.first().and_then(Value::as_u64));
+                for (record, row) in pairs {
+                    report.push(record, row);
+                }
+                self.emit(|out| render(&report, format, colour, out))
+            }
+        }
+    }
+
+    fn emit(
+        &mut self,
+        write: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        match write(&mut out).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 /// Renders `report` in `format` into `out`.
 pub fn render(
     report: &Report,
@@ -143,11 +227,13 @@ pub fn render(
             writeln!(out, "]")
         }
         Format::Csv => {
-            let header: Vec<String> = report.fields.iter().map(|f| csv_field(f)).collect();
-            writeln!(out, "{}", header.join(","))?;
+            writeln!(
+                out,
+                "{}",
+                csv_line(report.fields.iter().map(|f| f.to_string()))
+            )?;
             for record in &report.records {
-                let line: Vec<String> = record.iter().map(|v| csv_field(&plain(v))).collect();
-                writeln!(out, "{}", line.join(","))?;
+                writeln!(out, "{}", csv_line(record.iter().map(plain)))?;
             }
             Ok(())
         }
@@ -171,6 +257,11 @@ pub fn plain(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// A CSV line of these fields.
+fn csv_line(fields: impl Iterator<Item = String>) -> String {
+    fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",")
 }
 
 /// A CSV field, quoted when it must be (RFC 4180).

@@ -12,6 +12,7 @@ use crate::output::{Cell, Report, Style};
 
 /// The fields of a classification record.
 pub const FIELDS: &[&str] = &[
+    "index",
     "input",
     "identifier",
     "kind",
@@ -45,6 +46,11 @@ pub enum Outcome {
     Done(Box<Analysis>),
     /// The problem, and the kind when known.
     Failed(Problem, Option<MediaKind>),
+    /// Not submitted: the run was stopped first.
+    NotSubmitted,
+    /// Its upload was under way when the run was stopped: the service may
+    /// have accepted it, and no identifier came back.
+    Unanswered,
 }
 
 /// What went wrong with one input, as reported.
@@ -55,6 +61,37 @@ pub struct Problem {
     message: String,
     identifier: Option<String>,
     code: u8,
+}
+
+impl Problem {
+    /// What the journal keeps of it: status, message, identifier, code.
+    pub fn parts(&self) -> (&'static str, &str, Option<&str>, u8) {
+        (
+            self.status,
+            &self.message,
+            self.identifier.as_deref(),
+            self.code,
+        )
+    }
+
+    /// A problem the journal kept.
+    pub fn from_parts(status: &str, message: String, identifier: Option<String>, code: u8) -> Self {
+        Self {
+            status: match status {
+                "timeout" => "timeout",
+                "errored" => "errored",
+                _ => "failed",
+            },
+            message,
+            identifier,
+            code,
+        }
+    }
+
+    /// Whether it is a deadline that passed (the result may still come).
+    pub fn is_timeout(&self) -> bool {
+        self.status == "timeout"
+    }
 }
 
 impl From<&Error> for Problem {
@@ -84,55 +121,114 @@ fn matched(analysis: &Analysis, fail_on: &[FailOn]) -> Vec<&'static str> {
         .collect()
 }
 
+/// One input's record, table row and exit code, and the submission to
+/// resume when it is not final.
+pub struct Line {
+    pub record: Vec<Value>,
+    pub row: Vec<Cell>,
+    pub code: u8,
+    pub resumable: Option<(MediaKind, String)>,
+}
+
+/// The line of input number `index`.
+pub fn line(ctx: &Context, index: usize, input: &str, outcome: Outcome) -> Line {
+    let mut resumable = None;
+    let (mut record, row, code) = match outcome {
+        Outcome::Done(analysis) => done(input, &analysis, &ctx.fail_on),
+        Outcome::Submitted(s) => {
+            resumable = Some((s.kind, s.identifier.clone()));
+            waiting(input, &s, "submitted")
+        }
+        Outcome::Pending(s) => {
+            resumable = Some((s.kind, s.identifier.clone()));
+            waiting(input, &s, "pending")
+        }
+        Outcome::Failed(problem, kind) => {
+            if let (true, Some(id), Some(kind)) = (problem.is_timeout(), &problem.identifier, kind)
+            {
+                resumable = Some((kind, id.clone()));
+            }
+            failed(ctx, input, problem, kind)
+        }
+        Outcome::NotSubmitted => stopped(
+            input,
+            "not-submitted",
+            "the run was stopped before it was submitted",
+        ),
+        Outcome::Unanswered => stopped(
+            input,
+            "unknown",
+            "its upload was under way when the run was stopped: the service may have accepted \
+             (and charged) it, but no identifier came back",
+        ),
+    };
+    record.insert(0, json!(index));
+    Line {
+        record,
+        row,
+        code,
+        resumable,
+    }
+}
+
 /// The records, the table and the exit code; hints on stderr.
 pub fn report(ctx: &Context, outcomes: Vec<(String, Outcome)>) -> (Report, u8) {
     let mut report = Report::new(FIELDS, HEADERS);
     let mut code = OK;
     let mut resumable: Vec<(MediaKind, String)> = Vec::new();
-    for (input, outcome) in outcomes {
-        let (record, row, item_code) = match outcome {
-            Outcome::Done(analysis) => done(&input, &analysis, &ctx.fail_on),
-            Outcome::Submitted(s) => {
-                resumable.push((s.kind, s.identifier.clone()));
-                waiting(&input, &s, "submitted")
-            }
-            Outcome::Pending(s) => {
-                resumable.push((s.kind, s.identifier.clone()));
-                waiting(&input, &s, "pending")
-            }
-            Outcome::Failed(problem, kind) => {
-                if let (("timeout", Some(id)), Some(kind)) =
-                    ((problem.status, &problem.identifier), kind)
-                {
-                    resumable.push((kind, id.clone()));
-                }
-                failed(ctx, &input, problem, kind)
-            }
-        };
-        code = exit::worst(code, item_code);
-        report.push(record, row);
+    for (index, (input, outcome)) in outcomes.into_iter().enumerate() {
+        let line = line(ctx, index, &input, outcome);
+        code = exit::worst(code, line.code);
+        resumable.extend(line.resumable);
+        report.push(line.record, line.row);
     }
-    if !ctx.quiet && !resumable.is_empty() && ctx.sandboxed {
+    resume_hints(ctx, &resumable);
+    (report, code)
+}
+
+/// On stderr: how to fetch the results that are not ready yet.
+pub fn resume_hints(ctx: &Context, resumable: &[(MediaKind, String)]) {
+    if ctx.quiet || resumable.is_empty() {
+        return;
+    }
+    if ctx.sandboxed {
         ctx.note(
             "some results are not ready; a --sandbox run forgets its submissions when it ends, \
              so `identifai result` cannot fetch them later (it can with the real service)",
         );
-    } else if !ctx.quiet && !resumable.is_empty() {
-        for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Speech] {
-            let ids: Vec<&str> = resumable
-                .iter()
-                .filter(|(k, _)| *k == kind)
-                .map(|(_, id)| id.as_str())
-                .collect();
-            if !ids.is_empty() {
-                ctx.note(&format!(
-                    "not ready yet; fetch the results later with: identifai result --kind {kind} {}",
-                    ids.join(" ")
-                ));
+        return;
+    }
+    for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Speech] {
+        let mut ids: Vec<&str> = Vec::new();
+        for (k, id) in resumable {
+            if *k == kind && !ids.contains(&id.as_str()) {
+                ids.push(id);
             }
         }
+        if !ids.is_empty() {
+            ctx.note(&format!(
+                "not ready yet; fetch the results later with: identifai result --kind {kind} {}",
+                ids.join(" ")
+            ));
+        }
     }
-    (report, code)
+}
+
+/// The record of an input the run did not finish.
+fn stopped(input: &str, status: &'static str, why: &str) -> (Vec<Value>, Vec<Cell>, u8) {
+    let mut record = vec![Value::Null; FIELDS.len() - 1];
+    record[0] = json!(input);
+    record[3] = json!(status);
+    record[9] = json!(why);
+    let row = vec![
+        Cell::from(input),
+        Cell::from("-"),
+        Cell::styled(status, Style::Warn),
+        Cell::from(""),
+        Cell::from(""),
+        Cell::styled(why, Style::Warn),
+    ];
+    (record, row, OK)
 }
 
 fn done(input: &str, analysis: &Analysis, fail_on: &[FailOn]) -> (Vec<Value>, Vec<Cell>, u8) {
@@ -192,7 +288,7 @@ fn done(input: &str, analysis: &Analysis, fail_on: &[FailOn]) -> (Vec<Value>, Ve
 }
 
 fn waiting(input: &str, s: &Submission, status: &'static str) -> (Vec<Value>, Vec<Cell>, u8) {
-    let mut record = vec![Value::Null; FIELDS.len()];
+    let mut record = vec![Value::Null; FIELDS.len() - 1];
     record[0] = json!(input);
     record[1] = json!(s.identifier);
     record[2] = json!(s.kind.to_string());
@@ -216,7 +312,7 @@ fn failed(
 ) -> (Vec<Value>, Vec<Cell>, u8) {
     ctx.item_error(&problem.message);
     let kind = kind.map(|k| k.to_string());
-    let mut record = vec![Value::Null; FIELDS.len()];
+    let mut record = vec![Value::Null; FIELDS.len() - 1];
     record[0] = json!(input);
     record[1] = json!(problem.identifier);
     record[2] = json!(kind);
