@@ -179,6 +179,12 @@ impl Sandbox {
         self.state.lock().map(|s| s.requests).unwrap_or_default()
     }
 
+    /// How many submissions it answered with an identifier (a file sent
+    /// twice counts twice, though it is charged once).
+    pub fn submissions(&self) -> u64 {
+        self.state.lock().map(|s| s.submissions).unwrap_or_default()
+    }
+
     /// How many requests it refused with 429 for passing the rate limits.
     pub fn rate_limited(&self) -> u64 {
         self.state

@@ -45,6 +45,8 @@ pub(super) struct State {
     pub requests: u64,
     /// How many requests were refused with 429.
     pub rate_limited: u64,
+    /// How many submissions were answered with an identifier.
+    pub submissions: u64,
     pub credits: f64,
     pub spent: f64,
     records: HashMap<String, Record>,
@@ -72,6 +74,7 @@ impl State {
             config,
             requests: 0,
             rate_limited: 0,
+            submissions: 0,
             spent: 0.0,
             records: HashMap::new(),
             overrides: HashMap::new(),
@@ -412,6 +415,7 @@ fn record(
         };
         state.records.insert(identifier.clone(), record);
     }
+    state.submissions += 1;
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,358 @@
+//! `identifai classify` as a long batch is used: stopped by signals, killed
+//! with -9 and resumed from its journal. The binary runs as a real process
+//! against a sandbox of the test's.
+#![cfg(all(feature = "cli", unix))]
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use identifai_ext::sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png");
+
+/// The binary with a clean environment, against `base_url`.
+fn identifai(base_url: &str, key: &str) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("identifai"));
+    for name in [
+        "IDENTIFAI_API_KEY",
+        "IDENTIFAI_BASE_URL",
+        "IDENTIFAI_CONFIG",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd.env("HOME", "/nonexistent/identifai-cli-tests")
+        .env("XDG_CONFIG_HOME", "/nonexistent/identifai-cli-tests/config")
+        .args(["--base-url", base_url, "--api-key", key])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Distinct PNGs in `dir`.
+fn images(dir: &Path, count: usize) -> Vec<String> {
+    let sample = std::fs::read(SAMPLE).unwrap();
+    (0..count)
+        .map(|i| {
+            let mut bytes = sample.clone();
+            bytes.extend_from_slice(format!("long-batch-{i}").as_bytes());
+            let path = dir.join(format!("image-{i}.png"));
+            std::fs::write(&path, bytes).unwrap();
+            path.display().to_string()
+        })
+        .collect()
+}
+
+fn sha256_of(path: &str) -> String {
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Waits (30 s at most) until `ready` holds.
+fn until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Waits for the process to end (30 s at most); its code, stdout, stderr.
+fn finish(mut child: Child) -> (Option<i32>, String, String) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("the binary did not end");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains("panicked"), "a panic: {stderr}");
+    (status.code(), stdout, stderr)
+}
+
+fn records(stdout: &str) -> Vec<Value> {
+    let mut records: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    records.sort_by_key(|r| r["index"].as_u64());
+    records
+}
+
+fn journal_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+fn count(lines: &[Value], event: &str) -> usize {
+    lines.iter().filter(|l| l["event"] == event).count()
+}
+
+/// A sandbox whose results take an hour.
+fn slow_sandbox() -> Sandbox {
+    Sandbox::start_with(SandboxConfig::default().processing_time(Duration::from_secs(3600)))
+        .unwrap()
+}
+
+fn stopped_by(signal_name: &str, code: i32) {
+    let sandbox = slow_sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let files = images(dir.path(), 3);
+    let child = identifai(sandbox.base_url(), sandbox.api_key())
+        .args(["classify", "-o", "jsonl"])
+        .args(&files)
+        .spawn()
+        .unwrap();
+    // Every file accepted, and the run waiting for results.
+    until("three submissions", || sandbox.submissions() == 3);
+    until("a poll", || sandbox.requests() > 3);
+    signal(&child, signal_name);
+    let (exit, stdout, stderr) = finish(child);
+    assert_eq!(exit, Some(code), "{stderr}");
+    let found = records(&stdout);
+    assert_eq!(found.len(), 3, "{stdout}");
+    let mut ids = Vec::new();
+    for (i, record) in found.iter().enumerate() {
+        assert_eq!(record["index"], i);
+        assert_eq!(record["status"], "pending", "{record}");
+        let id = record["identifier"].as_str().expect("an identifier");
+        ids.push(id.to_string());
+    }
+    assert!(
+        stderr.contains(&format!("identifai result --kind image {}", ids.join(" "))),
+        "the command that resumes: {stderr}"
+    );
+}
+
+#[test]
+fn sigint_while_waiting_prints_every_pending_identifier_and_exits_130() {
+    stopped_by("INT", 130);
+}
+
+#[test]
+fn sigterm_while_waiting_prints_every_pending_identifier_and_exits_143() {
+    stopped_by("TERM", 143);
+}
+
+/// A server that takes connections and never answers.
+fn stalling_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten().take(16) {
+            held.push(stream);
+        }
+    });
+    format!("http://{address}")
+}
+
+#[test]
+fn an_upload_unanswered_after_the_grace_period_is_reported_as_unknown() {
+    let base = stalling_server();
+    let child = identifai(&base, "key")
+        .args(["classify", "-o", "jsonl", SAMPLE])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, "INT");
+    let (exit, stdout, stderr) = finish(child);
+    assert_eq!(exit, Some(130), "{stderr}");
+    let found = records(&stdout);
+    assert_eq!(found.len(), 1, "{stdout}");
+    assert_eq!(found[0]["status"], "unknown");
+    assert!(
+        found[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("may have accepted"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn a_second_sigint_exits_at_once() {
+    let base = stalling_server();
+    let child = identifai(&base, "key")
+        .args(["classify", "-o", "jsonl", SAMPLE])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, "INT");
+    std::thread::sleep(Duration::from_millis(200));
+    let second = Instant::now();
+    signal(&child, "INT");
+    let (exit, _, stderr) = finish(child);
+    assert_eq!(exit, Some(130), "{stderr}");
+    // Well before the 3 s grace period would have ended.
+    assert!(
+        second.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        second.elapsed()
+    );
+}
+
+fn journal_run(sandbox: &Sandbox, journal: &Path, files: &[String]) -> Child {
+    identifai(sandbox.base_url(), sandbox.api_key())
+        .args(["classify", "-o", "jsonl", "--journal"])
+        .arg(journal)
+        .args(files)
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn kill_9_then_a_rerun_with_the_journal_submits_nothing_twice() {
+    let sandbox =
+        Sandbox::start_with(SandboxConfig::default().processing_time(Duration::from_secs(2)))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = images(dir.path(), 4);
+    let journal = dir.path().join("run.journal");
+    let child = journal_run(&sandbox, &journal, &files);
+    until("four acceptances in the journal", || {
+        count(&journal_lines(&journal), "accepted") == 4
+    });
+    signal(&child, "KILL");
+    let (exit, _, _) = finish(child);
+    assert_eq!(exit, None, "killed");
+    assert_eq!(sandbox.submissions(), 4);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&journal).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    // The re-run waits for the four and submits none of them again.
+    let (exit, stdout, stderr) = finish(journal_run(&sandbox, &journal, &files));
+    assert_eq!(exit, Some(0), "{stderr}");
+    assert_eq!(sandbox.submissions(), 4, "nothing submitted twice");
+    let found = records(&stdout);
+    assert_eq!(found.len(), 4);
+    assert!(found.iter().all(|r| r["status"] == "done"), "{stdout}");
+    assert_eq!(count(&journal_lines(&journal), "finished"), 4);
+
+    // A third run prints every record from the journal alone.
+    let requests = sandbox.requests();
+    let (exit, again, stderr) = finish(journal_run(&sandbox, &journal, &files));
+    assert_eq!(exit, Some(0), "{stderr}");
+    assert_eq!(sandbox.requests(), requests, "no request at all");
+    assert_eq!(records(&again), found);
+}
+
+#[test]
+fn a_torn_last_line_is_reported_and_an_unanswered_upload_is_named_and_resubmitted() {
+    let sandbox = Sandbox::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = images(dir.path(), 3);
+    let journal = dir.path().join("run.journal");
+    let (exit, _, stderr) = finish(journal_run(&sandbox, &journal, &files[..2]));
+    assert_eq!(exit, Some(0), "{stderr}");
+    assert_eq!(sandbox.submissions(), 2);
+    // As a run killed in mid-upload and mid-write leaves it: the third
+    // file started, and a line cut off.
+    let started = format!(
+        "{{\"event\":\"started\",\"key\":\"{}\",\"input\":\"{}\"}}\n",
+        sha256_of(&files[2]),
+        files[2]
+    );
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str(&started);
+    text.push_str("{\"event\":\"accepted\",\"key\":\"ab");
+    std::fs::write(&journal, text).unwrap();
+
+    let (exit, stdout, stderr) = finish(journal_run(&sandbox, &journal, &files));
+    assert_eq!(exit, Some(0), "{stderr}");
+    assert!(stderr.contains("was cut off"), "{stderr}");
+    assert!(
+        stderr.contains("may have accepted") && stderr.contains(&files[2]),
+        "names the upload that may have been charged: {stderr}"
+    );
+    assert_eq!(sandbox.submissions(), 3, "only the third submitted");
+    assert_eq!(records(&stdout).len(), 3);
+    let lines = journal_lines(&journal);
+    assert_eq!(count(&lines, "finished"), 3);
+    assert!(
+        std::fs::read_to_string(&journal)
+            .unwrap()
+            .lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+        "the torn line is gone"
+    );
+}
+
+#[test]
+fn a_journal_in_use_or_written_with_other_options_is_refused() {
+    let sandbox = Sandbox::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = images(dir.path(), 1);
+    let journal: PathBuf = dir.path().join("run.journal");
+    let (exit, _, stderr) = finish(journal_run(&sandbox, &journal, &files));
+    assert_eq!(exit, Some(0), "{stderr}");
+
+    let (exit, _, stderr) = finish(
+        identifai(sandbox.base_url(), sandbox.api_key())
+            .args(["classify", "--heatmap", "--journal"])
+            .arg(&journal)
+            .args(&files)
+            .spawn()
+            .unwrap(),
+    );
+    assert_eq!(exit, Some(2), "{stderr}");
+    assert!(stderr.contains("other submission options"), "{stderr}");
+
+    let held = std::fs::File::open(&journal).unwrap();
+    fs4::FileExt::try_lock(&held).expect("the test takes the lock");
+    let (exit, _, stderr) = finish(journal_run(&sandbox, &journal, &files));
+    assert_eq!(exit, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another identifai run is using it"),
+        "{stderr}"
+    );
+    assert_eq!(sandbox.submissions(), 1);
+
+    std::fs::write(&journal, "{\"not\": \"a journal\"}\n").unwrap();
+    drop(held);
+    let (exit, _, stderr) = finish(journal_run(&sandbox, &journal, &files));
+    assert_eq!(exit, Some(2), "{stderr}");
+    assert!(stderr.contains("not a journal entry"), "{stderr}");
+}
