@@ -3,7 +3,7 @@
 //! run, against a canned server on 127.0.0.1. See BENCHMARKS.md.
 //!
 //! ```text
-//! identifai-bench [--quick] [--only percall,upload,batch,decode]
+//! identifai-bench [--quick] [--only percall,upload,batch,decode,limits]
 //! identifai-bench --serve SECONDS      # only the canned server, for profiling
 //! identifai-bench --profile-calls WAY N # N GETs of the video result (raw, api, ext)
 //! ```
@@ -15,6 +15,7 @@
 mod batch;
 mod decode;
 mod fixtures;
+mod limits;
 mod percall;
 mod report;
 mod server;
@@ -36,6 +37,8 @@ pub struct Settings {
     pub batch_rounds: usize,
     pub decode_rounds: usize,
     pub decode_time: Duration,
+    /// Batch sizes run at the rate limits.
+    pub limit_sizes: &'static [usize],
 }
 
 impl Settings {
@@ -50,6 +53,7 @@ impl Settings {
             batch_rounds: 10,
             decode_rounds: 6,
             decode_time: Duration::from_secs(1),
+            limit_sizes: &[10, 30, 60, 300],
         }
     }
 
@@ -64,13 +68,14 @@ impl Settings {
             batch_rounds: 3,
             decode_rounds: 2,
             decode_time: Duration::from_millis(300),
+            limit_sizes: &[10, 30],
         }
     }
 }
 
-const PARTS: [&str; 4] = ["percall", "upload", "batch", "decode"];
+const PARTS: [&str; 5] = ["percall", "upload", "batch", "decode", "limits"];
 
-const USAGE: &str = "usage: identifai-bench [--quick] [--only percall,upload,batch,decode]";
+const USAGE: &str = "usage: identifai-bench [--quick] [--only percall,upload,batch,decode,limits]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -232,6 +237,14 @@ fn run(settings: &Settings, quick: bool, only: &[String]) -> Result<Vec<Row>, St
             settings.batch_images, settings.batch_rounds
         );
         rows.extend(runtime.block_on(batch::run(&server.base_url, &server.canned, settings))?);
+    }
+    if wanted("limits") {
+        eprintln!(
+            "batches at the rate limits (sizes {:?}, real time) ...",
+            settings.limit_sizes
+        );
+        let sample = include_bytes!("../../samples/sample.png");
+        rows.extend(runtime.block_on(limits::run(settings.limit_sizes, sample))?);
     }
     // The clients' runtime is idle from here; the children have their own.
     drop(runtime);
