@@ -196,34 +196,19 @@ impl Client {
         nonempty("hash", hash)?;
         let body = types::OverrideRequest { classification };
         let api = self.api();
+        // The three operations differ only in name (and path).
+        macro_rules! override_with {
+            ($operation:ident) => {
+                self.call(stringify!($operation), Method::Post, || {
+                    api.$operation().hash(hash).body(body.clone()).send()
+                })
+                .await
+            };
+        }
         match kind {
-            MediaKind::Image => {
-                self.call("override_image_classification", Method::Post, || {
-                    api.override_image_classification()
-                        .hash(hash)
-                        .body(body.clone())
-                        .send()
-                })
-                .await
-            }
-            MediaKind::Video => {
-                self.call("override_video_classification", Method::Post, || {
-                    api.override_video_classification()
-                        .hash(hash)
-                        .body(body.clone())
-                        .send()
-                })
-                .await
-            }
-            MediaKind::Speech => {
-                self.call("override_audio_classification", Method::Post, || {
-                    api.override_audio_classification()
-                        .hash(hash)
-                        .body(body.clone())
-                        .send()
-                })
-                .await
-            }
+            MediaKind::Image => override_with!(override_image_classification),
+            MediaKind::Video => override_with!(override_video_classification),
+            MediaKind::Speech => override_with!(override_audio_classification),
         }
     }
 
