@@ -4,22 +4,21 @@
 //! - `pre` drops progenitor's `api-version` header, which the identifAI API
 //!   does not document, and gives the request its deadline (see
 //!   [`Transport::deadline`](crate::config::Transport::deadline)).
-//! - `exec` removes the API key from error bodies that echo it, and makes
-//!   every error answer a JSON object, so that it decodes as
+//! - `exec` reads error bodies with [`read_error_body`] (capped, the API key
+//!   removed where a server echoes it) and makes every error answer a JSON
+//!   object, so that it decodes as
 //!   [`types::ErrorMessage`](crate::types::ErrorMessage) with its status: a
 //!   body that is not a JSON object (an HTML page from a proxy, plain text,
 //!   nothing) becomes `{"message": <its text, or the status reason>}`.
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
-use crate::Client;
+use crate::body::read_error_body;
 use crate::config::Transport;
+use crate::{ApiKey, Client};
 
-/// How much of an error body is read; the rest is dropped.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 /// How much of a non-JSON error body is kept as the message.
 const MAX_MESSAGE_CHARS: usize = 2_000;
 
@@ -53,8 +52,7 @@ impl ClientHooks<Transport> for Client {
         let response = self.client().execute(request).await?;
         let status = response.status();
         if status.is_client_error() || status.is_server_error() {
-            let key = self.inner().api_key.as_ref().map(|k| k.expose().trim());
-            normalize_error(response, key).await
+            normalize_error(response, self.inner().api_key.as_ref()).await
         } else {
             Ok(response)
         }
@@ -63,33 +61,12 @@ impl ClientHooks<Transport> for Client {
 
 async fn normalize_error(
     response: reqwest::Response,
-    key: Option<&str>,
+    key: Option<&ApiKey>,
 ) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let response: http::Response<reqwest::Body> = response.into();
-    let (mut parts, mut body) = response.into_parts();
-    let mut data = Vec::new();
-    while data.len() < MAX_ERROR_BODY {
-        match body.frame().await {
-            Some(Ok(frame)) => {
-                if let Ok(chunk) = frame.into_data() {
-                    data.extend_from_slice(&chunk);
-                }
-            }
-            // The status is what matters; a body cut short is kept as far
-            // as it came.
-            Some(Err(_)) | None => break,
-        }
-    }
-    data.truncate(MAX_ERROR_BODY);
-    // A server that echoes the key ("invalid key sk-…") must not put it into
-    // an error the caller may log.
-    if let Some(key) = key.filter(|k| k.len() >= 4)
-        && let Ok(text) = std::str::from_utf8(&data)
-        && text.contains(key)
-    {
-        data = text.replace(key, "[redacted]").into_bytes();
-    }
+    let (mut parts, body) = response.into_parts();
+    let data = read_error_body(body, key).await;
     let is_object = serde_json::from_slice::<serde_json::Value>(&data).is_ok_and(|v| v.is_object());
     let body = if is_object {
         Bytes::from(data)

@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+pub mod body;
 pub mod config;
 mod hooks;
 pub mod multipart;

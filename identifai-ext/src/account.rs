@@ -4,6 +4,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
+use identifai_api::body::read_error_body;
 use identifai_api::types::{self, Classification};
 use tokio::io::AsyncWriteExt;
 
@@ -195,34 +196,19 @@ impl Client {
         nonempty("hash", hash)?;
         let body = types::OverrideRequest { classification };
         let api = self.api();
+        // The three operations differ only in name (and path).
+        macro_rules! override_with {
+            ($operation:ident) => {
+                self.call(stringify!($operation), Method::Post, || {
+                    api.$operation().hash(hash).body(body.clone()).send()
+                })
+                .await
+            };
+        }
         match kind {
-            MediaKind::Image => {
-                self.call("override_image_classification", Method::Post, || {
-                    api.override_image_classification()
-                        .hash(hash)
-                        .body(body.clone())
-                        .send()
-                })
-                .await
-            }
-            MediaKind::Video => {
-                self.call("override_video_classification", Method::Post, || {
-                    api.override_video_classification()
-                        .hash(hash)
-                        .body(body.clone())
-                        .send()
-                })
-                .await
-            }
-            MediaKind::Speech => {
-                self.call("override_audio_classification", Method::Post, || {
-                    api.override_audio_classification()
-                        .hash(hash)
-                        .body(body.clone())
-                        .send()
-                })
-                .await
-            }
+            MediaKind::Image => override_with!(override_image_classification),
+            MediaKind::Video => override_with!(override_video_classification),
+            MediaKind::Speech => override_with!(override_audio_classification),
         }
     }
 
@@ -395,11 +381,10 @@ impl Client {
                 identifai_api::ResponseValue::from_response(response).await
             } else {
                 let headers = response.headers().clone();
-                let body = response.bytes().await.unwrap_or_default();
-                let body = &body[..body.len().min(64 * 1024)];
-                // As the generated client's hook does: never the key in an error.
-                let key = self.api_key().expose().trim();
-                let text = String::from_utf8_lossy(body).replace(key, "[redacted]");
+                // Read as the generated client reads error bodies: capped,
+                // and never the key.
+                let body = read_error_body(response.into(), Some(self.api_key())).await;
+                let text = String::from_utf8_lossy(&body).into_owned();
                 let message = serde_json::from_str::<types::ErrorMessage>(&text)
                     .ok()
                     .and_then(|m| m.message)

@@ -52,13 +52,23 @@ impl RetryPolicy {
     /// The backoff before retry number `retry` (from 1): exponential, with
     /// "equal jitter" (half fixed, half random) so that clients spread out.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
-        let cap = exp.min(self.max_backoff);
-        let half = cap / 2;
-        half + half.mul_f64(fastrand::f64())
+        backoff(self.initial_backoff, self.max_backoff, retry, 0.5)
     }
+}
+
+/// Exponential backoff with jitter, for every wait that grows: `initial`
+/// doubled for each step after the first (`n` counts from 1), at most `max`;
+/// then up to the fraction `jitter` (0 to 1) of it is taken off at random,
+/// so that clients that wait alike spread out.
+pub(crate) fn backoff(initial: Duration, max: Duration, n: u32, jitter: f64) -> Duration {
+    let full = initial
+        .saturating_mul(1u32 << n.saturating_sub(1).min(16))
+        .min(max);
+    // Through `try_`: a fraction of a huge duration must not panic.
+    let spread = Duration::try_from_secs_f64(full.as_secs_f64() * jitter.clamp(0.0, 1.0))
+        .map_or(full, |spread| spread.min(full));
+    full.saturating_sub(spread)
+        .saturating_add(spread.mul_f64(fastrand::f64()))
 }
 
 /// The kind of request, which decides what may be retried.
@@ -214,6 +224,24 @@ mod tests {
         assert!(
             reset > Duration::from_secs(55) && reset <= Duration::from_secs(60),
             "{reset:?}"
+        );
+    }
+
+    #[test]
+    fn backoff_takes_off_at_most_its_jitter_and_never_overflows() {
+        let (initial, max) = (Duration::from_secs(1), Duration::from_secs(15));
+        for n in [0, 1, 2, 3, 4, 5, 40, u32::MAX] {
+            let full = (initial * (1 << n.saturating_sub(1).min(4))).min(max);
+            let delay = backoff(initial, max, n, 0.25);
+            assert!(
+                delay >= full - full / 4 && delay <= full,
+                "step {n}: {delay:?} vs {full:?}"
+            );
+        }
+        assert_eq!(backoff(initial, max, 3, 0.0), Duration::from_secs(4));
+        assert_eq!(
+            backoff(Duration::MAX, Duration::MAX, 20, 0.0),
+            Duration::MAX
         );
     }
 

@@ -44,12 +44,7 @@ impl Default for WaitPolicy {
 impl WaitPolicy {
     /// The pause after poll number `poll` (from 1), with jitter.
     pub(crate) fn interval(&self, poll: u32) -> Duration {
-        let full = self
-            .initial_interval
-            .saturating_mul(1u32 << poll.saturating_sub(1).min(16))
-            .min(self.max_interval);
-        let quarter = full / 4;
-        full - quarter + quarter.mul_f64(fastrand::f64())
+        crate::retry::backoff(self.initial_interval, self.max_interval, poll, 0.25)
     }
 }
 

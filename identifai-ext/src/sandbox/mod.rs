@@ -33,6 +33,13 @@
 //! - with [`SandboxConfig::rate_limits`], requests past the limits get 429
 //!   with `Retry-After` (off by default, for speed).
 
+// Handlers and their helpers answer a refusal as `Err(Response)`, the axum
+// idiom; the size of `Response` does not matter on these paths.
+#![allow(clippy::result_large_err)]
+
+mod form;
+mod handlers;
+mod limits;
 mod png;
 mod results;
 mod server;

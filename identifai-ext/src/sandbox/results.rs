@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use identifai_api::types::{self, Classification, ClassificationStatus};
 use serde_json::{Value, json};
 
-use super::state::{Record, hex};
+use super::state::Record;
 use crate::media::MediaKind;
 
 const MODELS: [&str; 2] = ["SANDBOX-V011", "SANDBOX-brokenwand2"];
@@ -14,6 +14,8 @@ const HEURISTICS: [&str; 2] = ["Average", "Majority"];
 /// The `errors` of a result the sandbox makes fail.
 const SIMULATED_FAILURE: &str = "simulated failure (the file name starts with sandbox-error)";
 
+/// The kind's name in the API: the `type` of an override and the multipart
+/// field of an upload.
 pub(super) fn media_kind(kind: MediaKind) -> &'static str {
     match kind {
         MediaKind::Image => "image",
@@ -81,22 +83,31 @@ fn verdicts(hash: &[u8; 32], salt: usize) -> Vec<types::Verdict> {
         .collect()
 }
 
+/// A result of the generated type `types::$ty` with the fields every kind
+/// shares.
+macro_rules! summary {
+    ($ty:ident, $record:expr, $identifier:expr, $ready:expr) => {
+        types::$ty {
+            identifier: Some($identifier),
+            hash: Some(hex(&$record.hash)),
+            name: Some($record.name.clone()),
+            ref_id: $record.ref_id.clone(),
+            status: Some(status($record, $ready)),
+            result_url: Some(result_url($record)),
+            ..Default::default()
+        }
+    };
+}
+
+/// An image's result, or a video frame's (`salt` tells the frames apart).
 fn image(
     record: &Record,
-    hash: &[u8; 32],
     salt: usize,
     identifier: String,
     ready: bool,
 ) -> types::ImageClassification {
-    let mut result = types::ImageClassification {
-        identifier: Some(identifier),
-        hash: Some(hex(hash)),
-        name: Some(record.name.clone()),
-        ref_id: record.ref_id.clone(),
-        status: Some(status(record, ready)),
-        result_url: Some(result_url(record)),
-        ..Default::default()
-    };
+    let hash = &record.hash;
+    let mut result = summary!(ImageClassification, record, identifier, ready);
     if !ready || record.errored {
         result.errors = record.errored.then(|| SIMULATED_FAILURE.into());
         return result;
@@ -156,111 +167,99 @@ pub(super) fn render(
     forced: Option<Classification>,
     list: bool,
 ) -> Value {
-    let hash = &record.hash;
+    // A video's or a speech recording's result: the shared fields, then,
+    // once ready, the simulated failure or what `$fill` adds.
+    macro_rules! later {
+        ($ty:ident, $fill:expr) => {{
+            let mut result = summary!($ty, record, record.identifier.clone(), ready);
+            result.force_classification = forced;
+            if ready && record.errored {
+                result.errors = Some(SIMULATED_FAILURE.into());
+            } else if ready {
+                $fill(&mut result);
+            }
+            json!(result)
+        }};
+    }
     let mut value = match record.kind {
         MediaKind::Image => {
-            let mut result = image(record, hash, 0, record.identifier.clone(), ready);
+            let mut result = image(record, 0, record.identifier.clone(), ready);
             result.force_classification = forced;
             json!(result)
         }
-        MediaKind::Video => {
-            let mut result = types::VideoClassification {
-                identifier: Some(record.identifier.clone()),
-                hash: Some(hex(hash)),
-                name: Some(record.name.clone()),
-                ref_id: record.ref_id.clone(),
-                status: Some(status(record, ready)),
-                result_url: Some(result_url(record)),
-                force_classification: forced,
-                ..Default::default()
-            };
-            if ready && !record.errored {
-                let frames: Vec<types::ImageClassification> = (0..record.frames as usize)
-                    .map(|i| {
-                        image(
-                            record,
-                            hash,
-                            i * 2,
-                            format!("{}-frame-{i}", record.identifier),
-                            true,
-                        )
-                    })
-                    .collect();
-                let artificial = frames
-                    .iter()
-                    .filter(|f| {
-                        f.verdict.as_ref().and_then(|v| v.classification.clone())
-                            == Some(Classification::Artificial)
-                    })
-                    .count() as f64
-                    / frames.len().max(1) as f64;
-                let verdicts: Vec<types::VideoVerdict> = HEURISTICS
-                    .iter()
-                    .map(|heuristic| types::VideoVerdict {
-                        heuristic: Some(heuristic.to_string()),
-                        confidence: Some(
-                            ((artificial.max(1.0 - artificial)) * 100.0).round() / 100.0,
-                        ),
-                        classification: Some(label(artificial)),
-                        count: Some(frames.len() as f64),
-                        models: MODELS.iter().map(|m| m.to_string()).collect(),
-                        unknown: Some(false),
-                    })
-                    .collect();
-                result.api_version = Some("sandbox".into());
-                result.verdict = verdicts.first().cloned();
-                result.verdicts = verdicts;
-                result.is_nsfw = Some(frames.iter().any(|f| f.is_nsfw == Some(true)));
-                result.results = Some(types::VideoClassificationResults {
-                    images: frames,
-                    audios: vec![],
-                });
-            } else if record.errored && ready {
-                result.errors = Some(SIMULATED_FAILURE.into());
-            }
-            json!(result)
-        }
-        MediaKind::Speech => {
-            let mut result = types::AudioClassification {
-                identifier: Some(record.identifier.clone()),
-                hash: Some(hex(hash)),
-                name: Some(record.name.clone()),
-                ref_id: record.ref_id.clone(),
-                status: Some(status(record, ready)),
-                result_url: Some(result_url(record)),
-                force_classification: forced,
-                ..Default::default()
-            };
-            if ready && !record.errored {
-                let verdicts = verdicts(hash, 0);
-                let chunks: Vec<types::AudioChunk> = (0..3)
-                    .map(|i| types::AudioChunk {
-                        index: Some(i as f64),
-                        start: Some(i as f64 * 10.0),
-                        end: Some((i + 1) as f64 * 10.0),
-                        results: model_results(hash, i * 3),
-                        verdict: verdicts_at(hash, i * 3),
-                    })
-                    .collect();
-                result.api_version = Some("sandbox".into());
-                result.verdict = verdicts.first().cloned();
-                result.verdicts = verdicts;
-                result.results = model_results(hash, 0);
-                if list {
-                    result.details = Some(types::AudioClassificationDetails { clips: chunks });
-                } else {
-                    result.chunk_details = chunks;
-                }
-            } else if record.errored && ready {
-                result.errors = Some(SIMULATED_FAILURE.into());
-            }
-            json!(result)
-        }
+        MediaKind::Video => later!(VideoClassification, |r| video(r, record)),
+        MediaKind::Speech => later!(AudioClassification, |r| speech(r, record, list)),
     };
     if let Some(object) = value.as_object_mut() {
         object.insert("simulated".into(), Value::Bool(true));
     }
     value
+}
+
+/// A video's frames, each judged as an image, and its verdicts: the share
+/// of frames judged artificial.
+fn video(result: &mut types::VideoClassification, record: &Record) {
+    let frames: Vec<types::ImageClassification> = (0..record.frames as usize)
+        .map(|i| {
+            image(
+                record,
+                i * 2,
+                format!("{}-frame-{i}", record.identifier),
+                true,
+            )
+        })
+        .collect();
+    let artificial = frames
+        .iter()
+        .filter(|f| {
+            f.verdict.as_ref().and_then(|v| v.classification.clone())
+                == Some(Classification::Artificial)
+        })
+        .count() as f64
+        / frames.len().max(1) as f64;
+    let verdicts: Vec<types::VideoVerdict> = HEURISTICS
+        .iter()
+        .map(|heuristic| types::VideoVerdict {
+            heuristic: Some(heuristic.to_string()),
+            confidence: Some(round2(artificial.max(1.0 - artificial))),
+            classification: Some(label(artificial)),
+            count: Some(frames.len() as f64),
+            models: MODELS.iter().map(|m| m.to_string()).collect(),
+            unknown: Some(false),
+        })
+        .collect();
+    result.api_version = Some("sandbox".into());
+    result.verdict = verdicts.first().cloned();
+    result.verdicts = verdicts;
+    result.is_nsfw = Some(frames.iter().any(|f| f.is_nsfw == Some(true)));
+    result.results = Some(types::VideoClassificationResults {
+        images: frames,
+        audios: vec![],
+    });
+}
+
+/// A speech recording's verdicts and its three pieces, each judged alone.
+fn speech(result: &mut types::AudioClassification, record: &Record, list: bool) {
+    let hash = &record.hash;
+    let verdicts = verdicts(hash, 0);
+    let chunks: Vec<types::AudioChunk> = (0..3)
+        .map(|i| types::AudioChunk {
+            index: Some(i as f64),
+            start: Some(i as f64 * 10.0),
+            end: Some((i + 1) as f64 * 10.0),
+            results: model_results(hash, i * 3),
+            verdict: verdicts_at(hash, i * 3),
+        })
+        .collect();
+    result.api_version = Some("sandbox".into());
+    result.verdict = verdicts.first().cloned();
+    result.verdicts = verdicts;
+    result.results = model_results(hash, 0);
+    if list {
+        result.details = Some(types::AudioClassificationDetails { clips: chunks });
+    } else {
+        result.chunk_details = chunks;
+    }
 }
 
 fn verdicts_at(hash: &[u8; 32], salt: usize) -> Option<types::Verdict> {
@@ -314,4 +313,9 @@ pub(super) fn fill_user(user: &mut types::User, form: &HashMap<String, String>, 
         name: Some(format!("Sandbox plan {pricing_id}")),
         sku: Some(format!("sandbox-{pricing_id}")),
     });
+}
+
+/// Bytes as lowercase hex, as the API shows hashes and identifiers.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,7 +8,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use super::state::{self, State};
+use super::handlers::{self, account, lookup, submit};
+use super::state::State;
+use crate::media::MediaKind;
 
 /// The server thread and how to stop it.
 #[derive(Debug)]
@@ -63,48 +65,83 @@ pub(super) fn start(state: Arc<Mutex<State>>) -> std::io::Result<Running> {
     })
 }
 
+/// The paths of one kind's operations; where a list has several, the
+/// first is the documented path and the others its aliases.
+struct KindPaths {
+    kind: MediaKind,
+    upload: &'static str,
+    from_url: &'static str,
+    result: &'static [&'static str],
+    list: &'static [&'static str],
+    override_verdict: &'static str,
+}
+
+const KINDS: [KindPaths; 3] = [
+    KindPaths {
+        kind: MediaKind::Image,
+        upload: "/api/classification",
+        from_url: "/api/image_fromurl",
+        result: &["/api/classification/{id}", "/api/classification_image/{id}"],
+        list: &["/api/classifications", "/api/classifications_image"],
+        override_verdict: "/api/classification/{hash}/override",
+    },
+    KindPaths {
+        kind: MediaKind::Video,
+        upload: "/api/classification_video",
+        from_url: "/api/video_fromurl",
+        result: &["/api/classification_video/{id}"],
+        list: &["/api/classifications_video"],
+        override_verdict: "/api/classification_video/{hash}/override",
+    },
+    KindPaths {
+        kind: MediaKind::Speech,
+        upload: "/api/classification_audio",
+        from_url: "/api/audio_fromurl",
+        result: &["/api/classification_audio/{id}"],
+        list: &["/api/classifications_audio"],
+        override_verdict: "/api/classification_audio/{hash}/override",
+    },
+];
+
 fn router(state: Arc<Mutex<State>>) -> Router {
-    Router::new()
-        .route("/api/classification", post(state::classify_image))
-        .route("/api/image_fromurl", post(state::classify_image_url))
-        .route("/api/classification_video", post(state::classify_video))
-        .route("/api/video_fromurl", post(state::classify_video_url))
-        .route("/api/classification_audio", post(state::classify_audio))
-        .route("/api/audio_fromurl", post(state::classify_audio_url))
-        .route("/api/classification/{id}", get(state::get_image))
-        .route("/api/classification_image/{id}", get(state::get_image))
-        .route("/api/classification_video/{id}", get(state::get_video))
-        .route("/api/classification_audio/{id}", get(state::get_audio))
-        .route("/api/classifications", get(state::list_images))
-        .route("/api/classifications_image", get(state::list_images))
-        .route("/api/classifications_video", get(state::list_videos))
-        .route("/api/classifications_audio", get(state::list_audios))
-        .route("/api/classification/heatmap/{id}", get(state::heatmap))
+    let mut router = Router::new();
+    for paths in KINDS {
+        let kind = paths.kind;
+        router = router
+            .route(
+                paths.upload,
+                post(move |s, h, m| submit::upload(s, h, m, kind)),
+            )
+            .route(
+                paths.from_url,
+                post(move |s, h, m| submit::from_url(s, h, m, kind)),
+            )
+            .route(
+                paths.override_verdict,
+                post(move |s, h, p, b| lookup::override_verdict(s, h, p, b, kind)),
+            );
+        for path in paths.result {
+            router = router.route(path, get(move |s, h, p| lookup::get_one(s, h, p, kind)));
+        }
+        for path in paths.list {
+            router = router.route(path, get(move |s, h, q| lookup::list(s, h, q, kind)));
+        }
+    }
+    router
+        .route("/api/classification/heatmap/{id}", get(lookup::heatmap))
         .route(
             "/api/classification_image/heatmap/{id}",
-            get(state::heatmap),
+            get(lookup::heatmap),
         )
-        .route(
-            "/api/classification/{hash}/override",
-            post(state::override_image),
-        )
-        .route(
-            "/api/classification_video/{hash}/override",
-            post(state::override_video),
-        )
-        .route(
-            "/api/classification_audio/{hash}/override",
-            post(state::override_audio),
-        )
-        .route("/api/user/credits", get(state::credits))
-        .route("/api/partner/user", post(state::upsert_user))
+        .route("/api/user/credits", get(account::credits))
+        .route("/api/partner/user", post(account::upsert_user))
         .route(
             "/api/partner/send_creation_email",
-            post(state::send_creation_email),
+            post(account::send_creation_email),
         )
-        .route("/api/partner/users", get(state::list_users))
-        .route("/api/partner/pricings", get(state::pricings))
-        .fallback(state::not_found)
+        .route("/api/partner/users", get(account::list_users))
+        .route("/api/partner/pricings", get(account::pricings))
+        .fallback(handlers::not_found)
         // Uploads are hashed as they arrive, never held whole: no body limit
         // beyond the documented ones, which the handlers check.
         .layer(DefaultBodyLimit::disable())

@@ -1,0 +1,104 @@
+//! The sandbox's request handlers, by area, and what they share: the key
+//! and rate-limit checks and the shape of their answers.
+//!
+//! A handler answers `Result<Response, Response>`: an early answer (a
+//! refusal) is the `Err`, so that `?` can return it.
+
+pub(super) mod account;
+pub(super) mod lookup;
+pub(super) mod submit;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Json;
+use axum::extract::{Multipart, State as Extract};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::form::{Form, read_form};
+use super::state::{State, lock};
+use crate::retry::Method;
+
+/// The state as handlers extract it.
+pub(super) type Shared = Extract<Arc<Mutex<State>>>;
+
+/// A handler's answer; a refusal is the `Err`.
+pub(super) type Answer = Result<Response, Response>;
+
+/// An error answer, shaped like the documented 429 body.
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
+    marked((status, Json(json!({ "message": message }))).into_response())
+}
+
+/// Marks an answer as simulated.
+pub(super) fn marked(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert("x-identifai-sandbox", HeaderValue::from_static("simulated"));
+    response
+}
+
+/// A JSON answer, marked as simulated.
+pub(super) fn json_answer(value: Value) -> Response {
+    marked(Json(value).into_response())
+}
+
+/// Counts the request and checks its key and the rate limits of its method.
+pub(super) fn admit(
+    state: &Mutex<State>,
+    headers: &HeaderMap,
+    method: Method,
+) -> Result<(), Response> {
+    admitted(state, headers, method).map(drop)
+}
+
+/// As [`admit`], and keeps the state locked for the handler.
+pub(super) fn admitted<'a>(
+    state: &'a Mutex<State>,
+    headers: &HeaderMap,
+    method: Method,
+) -> Result<MutexGuard<'a, State>, Response> {
+    let mut state = lock(state);
+    state.requests += 1;
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    if key != Some(state.config.api_key.as_str()) {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid or missing API key.",
+        ));
+    }
+    let Some(windows) = state.windows.as_mut() else {
+        return Ok(state);
+    };
+    if let Err(seconds) = windows.admit(method) {
+        state.rate_limited += 1;
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Err(response);
+    }
+    Ok(state)
+}
+
+/// Admits a POST, then reads its multipart body (see [`read_form`]).
+pub(super) async fn admit_form(
+    state: &Mutex<State>,
+    headers: &HeaderMap,
+    multipart: Multipart,
+    file_field: &str,
+    limit: u64,
+) -> Result<Form, Response> {
+    admit(state, headers, Method::Post)?;
+    read_form(multipart, file_field, limit).await
+}
+
+/// Any other path: 404, once the key is checked.
+pub(super) async fn not_found(Extract(state): Shared, headers: HeaderMap) -> Answer {
+    admit(&state, &headers, Method::Get)?;
+    Err(error(
+        StatusCode::NOT_FOUND,
+        "No such route in the sandbox.",
+    ))
+}

@@ -1,0 +1,187 @@
+//! Submissions: an upload or a URL of each kind, checked as the API checks
+//! them, charged, and answered with an identifier derived from the file and
+//! the options.
+
+use std::sync::Mutex;
+
+use axum::extract::{Multipart, State as Extract};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{Answer, Shared, admit_form, error, json_answer, marked};
+use crate::media::MediaKind;
+use crate::sandbox::form::Form;
+use crate::sandbox::results::{hex, media_kind};
+use crate::sandbox::state::{Record, State, lock};
+
+/// A file name that makes the sandbox fail the classification.
+const ERROR_PREFIX: &str = "sandbox-error";
+
+/// Whether the sniffed MIME type is one the documentation accepts.
+fn accepted(kind: MediaKind, mime: &str) -> bool {
+    match kind {
+        MediaKind::Image => [
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "image/tiff",
+        ]
+        .contains(&mime),
+        MediaKind::Video => mime.starts_with("video/"),
+        MediaKind::Speech => {
+            mime.starts_with("audio/") || mime == "video/mp4" || mime == "video/3gpp"
+        }
+    }
+}
+
+/// A file of `kind`, uploaded in the field named after the kind.
+pub(in crate::sandbox) async fn upload(
+    Extract(state): Shared,
+    headers: HeaderMap,
+    multipart: Multipart,
+    kind: MediaKind,
+) -> Answer {
+    let field = media_kind(kind);
+    let form = admit_form(&state, &headers, multipart, field, kind.max_bytes()).await?;
+    let Some(upload) = &form.file else {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("The {field} field is required."),
+        ));
+    };
+    if upload.size == 0 {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("The {field} must be a file."),
+        ));
+    }
+    let mime = infer::get(&upload.head)
+        .map(|t| t.mime_type())
+        .unwrap_or("application/octet-stream");
+    if !accepted(kind, mime) {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("The {field} must be a file of a supported type ({mime} is not)."),
+        ));
+    }
+    record(
+        &state,
+        &headers,
+        kind,
+        upload.sha,
+        upload.name.clone(),
+        &form,
+    )
+}
+
+/// A file of `kind` by its URL (`file_url`), which the sandbox does not
+/// download: the URL stands for the file.
+pub(in crate::sandbox) async fn from_url(
+    Extract(state): Shared,
+    headers: HeaderMap,
+    multipart: Multipart,
+    kind: MediaKind,
+) -> Answer {
+    let form = admit_form(&state, &headers, multipart, "", 0).await?;
+    let Some(url) = form.text.get("file_url").filter(|u| !u.is_empty()) else {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The file url field is required.",
+        ));
+    };
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The file url must be a valid URL.",
+        ));
+    }
+    let sha: [u8; 32] = Sha256::digest(url.as_bytes()).into();
+    let name = url.rsplit('/').next().unwrap_or(url).to_string();
+    record(&state, &headers, kind, sha, name, &form)
+}
+
+/// Checks the options, stores the submission (or finds the same one) and
+/// answers its identifier: as JSON when asked for, as text otherwise.
+fn record(
+    state: &Mutex<State>,
+    headers: &HeaderMap,
+    kind: MediaKind,
+    sha: [u8; 32],
+    name: String,
+    form: &Form,
+) -> Answer {
+    let heatmap = form.boolean("with_heatmap")?;
+    for flag in [
+        "with_morphing",
+        "with_tampering",
+        "no_cache",
+        "prevent_c2pa_forces",
+        "key_frames",
+    ] {
+        form.boolean(flag)?;
+    }
+    let frames = match form.text.get("frames").map(String::as_str) {
+        None | Some("") => 5,
+        Some("5") => 5,
+        Some("10") => 10,
+        Some("30") => 30,
+        Some(_) => {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The selected frames is invalid.",
+            ));
+        }
+    };
+    if let Some(method) = form.text.get("key_frames_method")
+        && !["iframes", "flow", "color"].contains(&method.as_str())
+    {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The selected key frames method is invalid.",
+        ));
+    }
+    let ref_id = form.text.get("ref_id").filter(|r| !r.is_empty()).cloned();
+    let mut options = Sha256::new();
+    options.update(sha);
+    options.update(format!("{kind}|{heatmap}|{frames}|{:?}", ref_id).as_bytes());
+    let identifier = hex(&options.finalize());
+
+    let cost = match kind {
+        MediaKind::Video => f64::from(frames),
+        _ => 1.0,
+    };
+    let mut state = lock(state);
+    if !state.records.contains_key(&identifier) {
+        if state.credits < cost {
+            return Err(error(StatusCode::PAYMENT_REQUIRED, "Insufficient credits."));
+        }
+        state.credits -= cost;
+        state.spent += cost;
+        let record = Record {
+            kind,
+            identifier: identifier.clone(),
+            hash: sha,
+            errored: name.starts_with(ERROR_PREFIX),
+            name,
+            ref_id,
+            heatmap,
+            frames,
+            polls: 0,
+            submitted_at: std::time::Instant::now(),
+        };
+        state.records.insert(identifier.clone(), record);
+    }
+    state.submissions += 1;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    Ok(if wants_json {
+        json_answer(json!({ "identifier": identifier }))
+    } else {
+        marked(identifier.into_response())
+    })
+}
