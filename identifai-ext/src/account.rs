@@ -133,7 +133,7 @@ impl Client {
             .into_inner()
             .try_collect()
             .await
-            .map_err(Error::Transport)?;
+            .map_err(|e| Error::Transport(e.into()))?;
         Ok(chunks.concat().into())
     }
 
@@ -164,7 +164,7 @@ impl Client {
         let mut size = 0;
         let copied: Result<()> = async {
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(Error::Transport)?;
+                let chunk = chunk.map_err(|e| Error::Transport(e.into()))?;
                 size += chunk.len() as u64;
                 file.write_all(&chunk)
                     .await

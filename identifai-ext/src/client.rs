@@ -264,15 +264,27 @@ impl Attempts<'_> {
     }
 
     fn convert(&self, error: ApiError) -> Error {
+        use identifai_api::Error as E;
+        let waited = self
+            .client
+            .inner
+            .clock
+            .elapsed()
+            .saturating_sub(self.started);
         match error {
-            identifai_api::Error::CommunicationError(e) if e.is_timeout() => Error::Timeout {
-                identifier: None,
-                waited: self
-                    .client
-                    .inner
-                    .clock
-                    .elapsed()
-                    .saturating_sub(self.started),
+            // Connected, then failed (a reset, a timeout): the body may have
+            // reached the server.
+            E::CommunicationError(e) | E::ResponseBodyError(e)
+                if self.method == Method::Post && !e.is_connect() =>
+            {
+                Error::SubmissionUncertain {
+                    source: std::sync::Arc::new(e),
+                }
+            }
+            E::CommunicationError(e) if e.is_timeout() => Error::Timeout {
+                submission: None,
+                waited,
+                last_failure: None,
             },
             other => Error::from(other),
         }

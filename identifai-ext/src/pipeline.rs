@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -93,6 +94,10 @@ pub struct BatchStream {
     /// Polls since an input was accepted or a result came: the backoff
     /// between polls grows only while nothing happens.
     quiet_rounds: u32,
+    /// How each kind (image, video, speech) is polled.
+    polling: [Polling; 3],
+    /// The last failure seen while polling each kind, for the timeouts.
+    last_failure: [Option<Arc<Error>>; 3],
     ready: VecDeque<BatchEvent>,
     /// Whether accepted inputs are waited for.
     waits: bool,
@@ -127,10 +132,66 @@ enum Round {
     Listing(BoxFuture<'static, Vec<Chunk>>),
 }
 
-/// One list request's identifiers and what it got.
+/// One request of a round: its kind and identifiers, and what it got.
 struct Chunk {
+    kind: MediaKind,
     identifiers: Vec<String>,
-    outcome: Result<Vec<Analysis>>,
+    outcome: Asked,
+}
+
+enum Asked {
+    /// A list request's answer.
+    List(Result<Vec<Analysis>>),
+    /// One identifier's answer (`None`: not ready), boxed: lists are the
+    /// rule.
+    One(Result<Option<Box<Analysis>>>),
+}
+
+/// How a kind's results are asked for.
+#[derive(Clone, Copy, Debug)]
+struct Polling {
+    /// Identifiers per list request, at most.
+    chunk: usize,
+    /// The list endpoint refused: one GET per identifier from now on.
+    one_by_one: bool,
+}
+
+impl Default for Polling {
+    fn default() -> Self {
+        Self {
+            chunk: MAX_LIST,
+            one_by_one: false,
+        }
+    }
+}
+
+/// Identifiers per list request, at most (the documented maximum).
+const MAX_LIST: usize = 100;
+/// The longest query a list request may have: 100 of the service's
+/// 64-character identifiers would pass 8 KiB, a common limit of servers
+/// and proxies for the request line.
+const MAX_QUERY: usize = 6 * 1024;
+
+/// Slices `identifiers` into requests of at most `chunk` identifiers and
+/// [`MAX_QUERY`] bytes of query each.
+fn chunks(identifiers: &[String], chunk: usize) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut length = 0;
+    for id in identifiers {
+        // `identifiers%5B%5D=<id, percent-encoded>&`
+        let cost = 19 + id.len() * 3;
+        if !current.is_empty() && (current.len() >= chunk.max(1) || length + cost > MAX_QUERY) {
+            out.push(std::mem::take(&mut current));
+            length = 0;
+        }
+        length += cost;
+        current.push(id.clone());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 impl BatchStream {
@@ -154,6 +215,8 @@ impl BatchStream {
             pending: Vec::new(),
             round: Round::Idle,
             quiet_rounds: 0,
+            polling: [Polling::default(); 3],
+            last_failure: [None, None, None],
             ready: VecDeque::new(),
             waits: true,
         }
@@ -272,34 +335,56 @@ impl BatchStream {
             .max(now)
     }
 
-    /// A round of list requests for every pending identifier.
+    /// A round of requests for every pending identifier: list requests,
+    /// or one GET each for a kind whose list endpoint refused.
     fn list_round(&self) -> BoxFuture<'static, Vec<Chunk>> {
-        let mut requests: Vec<(MediaKind, Vec<String>, Duration)> = Vec::new();
+        let now = self.client.clock().elapsed();
+        let mut lists: Vec<(MediaKind, Vec<String>, Duration)> = Vec::new();
+        let mut singles: Vec<(Submission, bool, Duration)> = Vec::new();
         for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Speech] {
+            let polling = self.polling[slot(kind)];
             let mut identifiers: Vec<String> = Vec::new();
             let mut deadline = Duration::MAX;
             for p in self.pending.iter().filter(|p| p.submission.kind == kind) {
-                if !identifiers.contains(&p.submission.identifier) {
-                    identifiers.push(p.submission.identifier.clone());
+                let due = p.accepted_at + self.policy.timeout;
+                if identifiers.contains(&p.submission.identifier) {
+                    continue;
                 }
-                deadline = deadline.min(p.accepted_at + self.policy.timeout);
+                identifiers.push(p.submission.identifier.clone());
+                deadline = deadline.min(due);
+                if polling.one_by_one {
+                    let young = now.saturating_sub(p.accepted_at) < self.policy.not_found_grace;
+                    singles.push((p.submission.clone(), young, due));
+                }
             }
-            for chunk in identifiers.chunks(100) {
-                requests.push((kind, chunk.to_vec(), deadline));
+            if !polling.one_by_one {
+                for chunk in chunks(&identifiers, polling.chunk) {
+                    lists.push((kind, chunk, deadline));
+                }
             }
         }
         let client = self.client.clone();
         Box::pin(async move {
-            let mut chunks = Vec::with_capacity(requests.len());
-            for (kind, identifiers, deadline) in requests {
+            let mut asked = Vec::with_capacity(lists.len() + singles.len());
+            for (kind, identifiers, deadline) in lists {
                 let ids: Vec<&str> = identifiers.iter().map(String::as_str).collect();
-                let outcome = client.list(kind, &ids, deadline).await;
-                chunks.push(Chunk {
+                let outcome = Asked::List(client.list(kind, &ids, deadline).await);
+                asked.push(Chunk {
+                    kind,
                     identifiers,
                     outcome,
                 });
             }
-            chunks
+            for (submission, young, deadline) in singles {
+                let found = client.poll(&submission, young, deadline).await;
+                let outcome = Asked::One(found.map(|a| a.map(Box::new)));
+                asked.push(Chunk {
+                    kind: submission.kind,
+                    identifiers: vec![submission.identifier],
+                    outcome,
+                });
+            }
+            asked
         })
     }
 
@@ -309,50 +394,55 @@ impl BatchStream {
         let now = self.client.clock().elapsed();
         let before = self.pending.len();
         for chunk in chunks {
-            match chunk.outcome {
-                Ok(found) => {
-                    for analysis in found.into_iter().filter(Analysis::is_final) {
-                        let Some(id) = analysis.identifier().map(str::to_string) else {
-                            continue;
-                        };
-                        self.finish_where(
-                            |p| p.submission.identifier == id,
-                            |_| finished(analysis.clone(), &id),
-                        );
-                    }
+            let kind = slot(chunk.kind);
+            let failure = match chunk.outcome {
+                Asked::List(Ok(found)) => {
+                    found.into_iter().for_each(|a| self.take(a));
+                    continue;
                 }
+                Asked::One(Ok(found)) => {
+                    found.into_iter().for_each(|a| self.take(*a));
+                    continue;
+                }
+                Asked::List(Err(e)) if refuses_lists(&e) => {
+                    let polling = &mut self.polling[kind];
+                    let status = e.status();
+                    if matches!(status, Some(400 | 414)) && chunk.identifiers.len() > 1 {
+                        // Perhaps too long a request: half as many.
+                        polling.chunk = (chunk.identifiers.len() / 2).max(1);
+                        tracing::debug!(chunk = polling.chunk, error = %e, "list refused; asking for fewer");
+                    } else {
+                        polling.one_by_one = true;
+                        tracing::info!(kind = %chunk.kind, error = %e, "list refused; asking for each result alone");
+                    }
+                    self.last_failure[kind] = Some(Arc::new(e));
+                    continue;
+                }
+                Asked::List(Err(e)) | Asked::One(Err(e)) => e,
+            };
+            if failure.is_transient() {
                 // Busy or unreachable: the items may still finish; the next
                 // round asks again.
-                Err(e) if e.is_transient() => {
-                    tracing::debug!(error = %e, "list failed; waiting on");
-                }
-                // Not indexed yet, as a result may be shortly after it was
-                // submitted: not ready, within the grace period.
-                Err(e @ Error::NotFound { .. }) => {
-                    let grace = self.policy.not_found_grace;
-                    self.finish_where(
-                        |p| {
-                            chunk.identifiers.contains(&p.submission.identifier)
-                                && now.saturating_sub(p.accepted_at) >= grace
-                        },
-                        |_| Err(e.duplicate()),
-                    );
-                }
+                tracing::debug!(error = %failure, "poll failed; waiting on");
+                self.last_failure[kind] = Some(Arc::new(failure));
+            } else {
                 // Refused for good (key, credits …): each item fails with
-                // the same typed error.
-                Err(e) => self.finish_where(
+                // the error, and its submission.
+                self.finish_where(
                     |p| chunk.identifiers.contains(&p.submission.identifier),
-                    |_| Err(e.duplicate()),
-                ),
+                    |p| Err(failure.clone().while_waiting(&p.submission)),
+                );
             }
         }
         let timeout = self.policy.timeout;
+        let last_failure = self.last_failure.clone();
         self.finish_where(
             |p| now.saturating_sub(p.accepted_at) >= timeout,
             |p| {
                 Err(Error::Timeout {
-                    identifier: Some(p.submission.identifier.clone()),
+                    submission: Some(p.submission.clone()),
                     waited: now.saturating_sub(p.accepted_at),
+                    last_failure: last_failure[slot(p.submission.kind)].clone(),
                 })
             },
         );
@@ -361,6 +451,20 @@ impl BatchStream {
         } else {
             self.quiet_rounds = self.quiet_rounds.saturating_add(1);
         }
+    }
+
+    /// Ends the pending items a final result is for.
+    fn take(&mut self, analysis: Analysis) {
+        if !analysis.is_final() {
+            return;
+        }
+        let Some(id) = analysis.identifier().map(str::to_string) else {
+            return;
+        };
+        self.finish_where(
+            |p| p.submission.identifier == id,
+            |p| finished(analysis.clone(), &p.submission),
+        );
     }
 
     /// Ends the pending items that `which` selects with what `result` says.
@@ -511,6 +615,23 @@ impl Client {
         let stream = BatchStream::waiting(self.clone(), submissions, policy.clone());
         tracing::Instrument::instrument(in_order(stream, submissions.len()), span).await
     }
+}
+
+/// The place of a kind in per-kind arrays.
+fn slot(kind: MediaKind) -> usize {
+    match kind {
+        MediaKind::Image => 0,
+        MediaKind::Video => 1,
+        MediaKind::Speech => 2,
+    }
+}
+
+/// Whether a list request's failure says the list endpoint cannot serve
+/// these identifiers (so they are asked for another way), rather than that
+/// the key or the account is refused.
+fn refuses_lists(error: &Error) -> bool {
+    matches!(error.status(), Some(400 | 404 | 405 | 414 | 422))
+        && !matches!(error, Error::InsufficientCredits { .. })
 }
 
 /// The results of a stream's inputs, in input order.

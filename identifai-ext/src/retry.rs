@@ -102,6 +102,14 @@ pub(crate) fn decide(error: &ApiError, method: Method) -> Decision {
         E::CommunicationError(_) | E::ResponseBodyError(_) if method == Method::Get => {
             Decision::Retry { after: None }
         }
+        // Cut off, not JSON, an HTML page: asking again may get the real
+        // answer. JSON of another shape will not change by asking again.
+        E::InvalidResponsePayload(_, e)
+            if method == Method::Get
+                && !matches!(e.classify(), serde_json::error::Category::Data) =>
+        {
+            Decision::Retry { after: None }
+        }
         _ => Decision::Stop,
     }
 }

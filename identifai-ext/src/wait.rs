@@ -73,6 +73,7 @@ impl Client {
         let start = self.clock().elapsed();
         let deadline = start.saturating_add(policy.timeout);
         let mut poll = 0;
+        let mut last_failure = None;
         loop {
             poll += 1;
             let waited = self.clock().elapsed().saturating_sub(start);
@@ -80,20 +81,22 @@ impl Client {
                 .poll(submission, waited < policy.not_found_grace, deadline)
                 .await
             {
-                Ok(Some(analysis)) => return finished(analysis, &submission.identifier),
+                Ok(Some(analysis)) => return finished(analysis, submission),
                 Ok(None) => {}
                 // The server is busy or unreachable: the classification may
                 // still finish, so keep waiting until the deadline.
                 Err(e) if e.is_transient() => {
-                    tracing::debug!(error = %e, "poll failed; waiting on")
+                    tracing::debug!(error = %e, "poll failed; waiting on");
+                    last_failure = Some(std::sync::Arc::new(e));
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.while_waiting(submission)),
             }
             let waited = self.clock().elapsed().saturating_sub(start);
             if waited >= policy.timeout {
                 return Err(Error::Timeout {
-                    identifier: Some(submission.identifier.clone()),
+                    submission: Some(submission.clone()),
                     waited,
+                    last_failure,
                 });
             }
             let pause = policy.interval(poll).min(policy.timeout - waited);
@@ -103,7 +106,7 @@ impl Client {
     }
 
     /// One poll: the final result, or `None` when it is not ready.
-    async fn poll(
+    pub(crate) async fn poll(
         &self,
         submission: &Submission,
         tolerate_404: bool,
@@ -208,10 +211,10 @@ impl Client {
 }
 
 /// A final result: the analysis, or the error its `errored` status means.
-pub(crate) fn finished(analysis: Analysis, identifier: &str) -> Result<Analysis> {
+pub(crate) fn finished(analysis: Analysis, submission: &Submission) -> Result<Analysis> {
     match analysis.error_message() {
         Some(message) => Err(Error::ClassificationFailed {
-            identifier: identifier.to_string(),
+            submission: submission.clone(),
             message: message.to_string(),
         }),
         None => Ok(analysis),

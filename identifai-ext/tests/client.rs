@@ -692,7 +692,14 @@ async fn a_post_that_fails_after_its_body_was_sent_is_not_retried() {
     .await
     .expect("the submission ends");
     let error = result.expect_err("no answer came");
-    assert!(matches!(&error, Error::Transport(_)), "{error:?}");
+    assert!(
+        matches!(&error, Error::SubmissionUncertain { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("may have accepted"),
+        "says the file may have been taken: {error}"
+    );
     assert_keyless(&error);
     assert_eq!(
         server.counts(),

@@ -49,9 +49,21 @@ async fn a_busy_server_does_not_push_waiting_past_its_deadline() {
         .await
         .unwrap_err();
     match &error {
-        Error::Timeout { identifier, waited } => {
-            assert_eq!(identifier.as_deref(), Some("busy"), "resumable");
+        Error::Timeout {
+            submission: waited_for,
+            waited,
+            last_failure,
+        } => {
+            assert_eq!(waited_for.as_ref(), Some(&submission("busy")), "resumable");
             assert!(*waited >= Duration::from_secs(30), "{waited:?}");
+            assert!(
+                matches!(
+                    last_failure.as_deref(),
+                    Some(Error::Server { status: 503, .. })
+                ),
+                "says why: {last_failure:?}"
+            );
+            assert!(error.to_string().contains("503"), "{error}");
         }
         other => panic!("expected a timeout, got {other:?}"),
     }
@@ -95,14 +107,16 @@ async fn a_list_refused_for_good_fails_each_item_with_the_typed_error() {
     });
     let (client, _) = client(&server);
     let results = client.wait_all(&[submission("a"), submission("b")]).await;
-    for result in &results {
-        match result {
-            Err(Error::Auth {
+    for (result, id) in results.iter().zip(["a", "b"]) {
+        let error = result.as_ref().expect_err("refused");
+        match error.cause() {
+            Error::Auth {
                 status: 401,
                 message,
-            }) => assert_eq!(message, "Invalid key."),
+            } => assert_eq!(message, "Invalid key."),
             other => panic!("expected the 401, got {other:?}"),
         }
+        assert_eq!(error.identifier(), Some(id), "each keeps its identifier");
     }
     assert_eq!(
         list.calls_async().await,
@@ -146,35 +160,44 @@ async fn later_pages_keep_the_page_size_and_filter_of_the_first() {
 }
 
 #[tokio::test]
-async fn a_list_that_does_not_know_fresh_identifiers_yet_is_waited_out() {
+async fn a_list_that_404s_gives_way_to_single_gets_that_wait_out_the_grace() {
     let server = MockServer::start_async().await;
-    let early = server.mock(|when, then| {
+    let list = server.mock(|when, then| {
         when.path("/api/classifications");
         then.status(404).body(r#"{"message":"Not found."}"#);
     });
+    // The single result is not indexed at first, then done.
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    let single = server.mock(|when, then| {
+        when.path("/api/classification/fresh");
+        then.respond_with(move |_req: &httpmock::HttpMockRequest| {
+            let answer = if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                (404, json!({"message": "Not found."}))
+            } else {
+                (
+                    200,
+                    json!({"identifier": "fresh", "status": "done",
+                        "verdict": {"classification": "human", "confidence": 0.9}}),
+                )
+            };
+            httpmock::HttpMockResponse::builder()
+                .status(answer.0)
+                .header("content-type", "application/json")
+                .body(answer.1.to_string())
+                .build()
+        });
+    });
     let (client, _) = client(&server);
-    let waiting = tokio::spawn({
-        let client = client.clone();
-        async move { client.wait_all(&[submission("fresh")]).await }
-    });
-    // Let the first poll meet the 404, then the result appears.
-    while early.calls_async().await == 0 {
-        tokio::task::yield_now().await;
-    }
-    early.delete_async().await;
-    server.mock(|when, then| {
-        when.path("/api/classifications");
-        then.status(200)
-            .json_body(json!([{"identifier": "fresh", "status": "done",
-            "verdict": {"classification": "human", "confidence": 0.9}}]));
-    });
-    let results = waiting.await.unwrap();
+    let results = client.wait_all(&[submission("fresh")]).await;
     assert!(
         results[0]
             .as_ref()
             .is_ok_and(|a| a.identifier() == Some("fresh")),
         "{results:?}"
     );
+    assert_eq!(list.calls_async().await, 1, "the list is not asked again");
+    assert!(single.calls_async().await >= 2, "the 404 was waited out");
 }
 
 #[test]

@@ -290,10 +290,10 @@ async fn a_file_named_sandbox_error_fails_on_the_server() {
         .await
     {
         Err(Error::ClassificationFailed {
-            identifier,
+            submission,
             message,
         }) => {
-            assert!(!identifier.is_empty());
+            assert!(!submission.identifier.is_empty());
             assert!(message.contains("simulated failure"));
         }
         other => panic!("expected a failed classification, got {other:?}"),

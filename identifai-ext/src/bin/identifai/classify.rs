@@ -395,7 +395,7 @@ fn content_key(input: &mut Input, kind: Option<MediaKind>) -> Result<Option<Stri
                 let n = file.read(&mut buffer).map_err(|e| Error::Io {
                     action: "read",
                     path: path.clone(),
-                    source: e,
+                    source: e.into(),
                 })?;
                 if n == 0 {
                     break;
@@ -410,7 +410,7 @@ fn content_key(input: &mut Input, kind: Option<MediaKind>) -> Result<Option<Stri
                 .map_err(|e| Error::Io {
                     action: "read",
                     path: "stdin".into(),
-                    source: e,
+                    source: e.into(),
                 })?;
             hasher.update(&data);
             let media = Media::bytes(data, "stdin");

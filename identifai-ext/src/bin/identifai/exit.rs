@@ -58,39 +58,17 @@ pub fn worst(a: u8, b: u8) -> u8 {
     if severity(b) > severity(a) { b } else { a }
 }
 
-/// The exit code of an SDK error.
+/// The exit code of an SDK error, by its variant (an error while waiting
+/// by its cause).
 pub fn code_of(error: &Error) -> u8 {
-    match error {
+    match error.cause() {
         Error::InvalidInput(_) | Error::NotFound { .. } | Error::Validation { .. } => INPUT,
         Error::Io { .. } => INPUT,
         Error::Config(_) => USAGE,
         Error::Auth { .. } => AUTH,
         Error::RateLimited { .. } | Error::InsufficientCredits { .. } => LIMIT,
         Error::Timeout { .. } => TIMEOUT,
-        Error::Transport(_) => TRANSPORT,
-        // `wait_all` reports a failed list request as `Unexpected` with the
-        // original status and text: sort it by those.
-        Error::Unexpected {
-            status: Some(status),
-            ..
-        } => code_of_status(*status),
-        Error::Unexpected {
-            status: None,
-            message,
-        } if message.starts_with("transport error") => TRANSPORT,
-        Error::Unexpected {
-            status: None,
-            message,
-        } if message.starts_with("the request timed out") => TIMEOUT,
-        _ => SERVER,
-    }
-}
-
-fn code_of_status(status: u16) -> u8 {
-    match status {
-        401 | 403 => AUTH,
-        402 | 429 => LIMIT,
-        400..=499 => INPUT,
+        Error::Transport(_) | Error::SubmissionUncertain { .. } => TRANSPORT,
         _ => SERVER,
     }
 }
@@ -159,14 +137,22 @@ mod tests {
             message: "Unauthenticated.".into(),
         };
         assert_eq!(code_of(&auth), AUTH);
-        let listed = Error::Unexpected {
-            status: Some(429),
-            message: "rate limited".into(),
+        let submission = identifai_ext::Submission {
+            identifier: "abc".into(),
+            kind: identifai_ext::MediaKind::Image,
         };
-        assert_eq!(code_of(&listed), LIMIT);
+        let waiting = Error::Waiting {
+            submission: submission.clone(),
+            cause: std::sync::Arc::new(Error::RateLimited {
+                message: "rate limited".into(),
+                retry_after: None,
+            }),
+        };
+        assert_eq!(code_of(&waiting), LIMIT, "by the cause");
         let timeout = Error::Timeout {
-            identifier: Some("abc".into()),
+            submission: Some(submission),
             waited: std::time::Duration::from_secs(1),
+            last_failure: None,
         };
         assert_eq!(code_of(&timeout), TIMEOUT);
     }
