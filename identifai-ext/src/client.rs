@@ -9,7 +9,7 @@ use identifai_api::{ApiKey, ClientConfig, ResponseValue};
 use tracing::Instrument;
 
 use crate::error::{ApiError, Error, Result};
-use crate::pacing::{LocalPacer, Pacer, RateLimits};
+use crate::pacing::{LocalPacer, NotBefore, Pacer, RateLimits};
 use crate::retry::{Decision, Method, RetryPolicy};
 use crate::time::Clock;
 use crate::wait::WaitPolicy;
@@ -139,8 +139,9 @@ impl Client {
         let mut attempts = self.attempts(operation, method, true);
         attempts.deadline = deadline;
         loop {
-            attempts.before().await;
-            let result = send().instrument(attempts.span()).await;
+            attempts.paced().await?;
+            let span = attempts.span();
+            let result = attempts.bounded(send().instrument(span)).await?;
             if let Some(value) = attempts.after(result).await? {
                 return Ok(value);
             }
@@ -162,18 +163,73 @@ pub(crate) struct Attempts<'c> {
 }
 
 impl Attempts<'_> {
-    /// Waits for the pacer, if any.
+    /// Waits for the pacer, if any (uploads: no deadline).
     pub(crate) async fn before(&mut self) {
+        // Without a deadline the pacer always admits in the end.
+        let _ = self.paced().await;
+    }
+
+    /// Waits for the pacer, if any; when the request could not go before
+    /// the call's deadline, returns at once with a timeout instead.
+    async fn paced(&mut self) -> Result<()> {
         self.attempt += 1;
-        if let Some(pacer) = &self.client.inner.pacer {
-            let paced = pacer.admit(self.method, None).await.unwrap_or_default();
-            if !paced.is_zero() {
-                tracing::trace!(
-                    operation = self.operation,
-                    paced_ms = paced.as_millis() as u64,
-                    "paced"
-                );
+        let Some(pacer) = &self.client.inner.pacer else {
+            return Ok(());
+        };
+        match pacer.admit(self.method, self.deadline).await {
+            Ok(paced) => {
+                if !paced.is_zero() {
+                    tracing::trace!(
+                        operation = self.operation,
+                        paced_ms = paced.as_millis() as u64,
+                        "paced"
+                    );
+                }
+                Ok(())
             }
+            Err(NotBefore(slot)) => {
+                tracing::debug!(
+                    operation = self.operation,
+                    "the rate limits let no request go before the deadline"
+                );
+                let now = self.client.inner.clock.elapsed();
+                Err(Error::Timeout {
+                    submission: None,
+                    waited: now.saturating_sub(self.started),
+                    last_failure: Some(Arc::new(Error::RateLimited {
+                        message: format!(
+                            "the rate limits let the next request go only in {:.1} s",
+                            slot.saturating_sub(now).as_secs_f64()
+                        ),
+                        retry_after: Some(slot.saturating_sub(now)),
+                    })),
+                })
+            }
+        }
+    }
+
+    /// Runs one attempt within what is left of the call's deadline
+    /// (connecting, the answer's headers and its body alike).
+    async fn bounded<T>(
+        &self,
+        attempt: impl Future<Output = std::result::Result<T, ApiError>>,
+    ) -> Result<std::result::Result<T, ApiError>> {
+        let Some(deadline) = self.deadline else {
+            return Ok(attempt.await);
+        };
+        let left = deadline.saturating_sub(self.client.inner.clock.elapsed());
+        match tokio::time::timeout(left, attempt).await {
+            Ok(result) => Ok(result),
+            Err(_) => Err(Error::Timeout {
+                submission: None,
+                waited: self
+                    .client
+                    .inner
+                    .clock
+                    .elapsed()
+                    .saturating_sub(self.started),
+                last_failure: None,
+            }),
         }
     }
 

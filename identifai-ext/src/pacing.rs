@@ -109,6 +109,11 @@ pub struct RateLimits {
     pub get: Vec<Limit>,
     /// The limits of POST requests (submissions, overrides, users).
     pub post: Vec<Limit>,
+    /// How much later than the windows allow each request goes, so that the
+    /// server, which sees a request a little after the pacer lets it go,
+    /// never sees one too many. `None`: 2 ms and a thousandth of the window.
+    /// Raise it on networks whose latency varies by more.
+    pub margin: Option<Duration>,
 }
 
 impl Default for RateLimits {
@@ -131,15 +136,26 @@ impl RateLimits {
         Self {
             get: get.into_iter().collect(),
             post: post.into_iter().collect(),
+            margin: None,
         }
     }
 
-    /// Every window `factor` times as long (see [`Limit::scaled`]).
+    /// Every window `factor` times as long (see [`Limit::scaled`]); the
+    /// margin stays.
     pub fn scaled(self, factor: f64) -> Self {
-        Self::new(
-            self.get.into_iter().map(|l| l.scaled(factor)),
-            self.post.into_iter().map(|l| l.scaled(factor)),
-        )
+        Self {
+            margin: self.margin,
+            ..Self::new(
+                self.get.into_iter().map(|l| l.scaled(factor)),
+                self.post.into_iter().map(|l| l.scaled(factor)),
+            )
+        }
+    }
+
+    /// Sets [`RateLimits::margin`].
+    pub fn with_margin(mut self, margin: Duration) -> Self {
+        self.margin = Some(margin);
+        self
     }
 
     pub(crate) fn of(&self, kind: Method) -> &[Limit] {
@@ -178,18 +194,25 @@ pub(crate) struct SlidingLog {
     /// a window are kept.
     times: VecDeque<Duration>,
     paused_until: Duration,
-    /// Whether to keep a margin past each window (a client does; a server
-    /// that enforces the windows does not).
-    with_margin: bool,
+    /// The margin kept past each window: the default (`None`), a given one,
+    /// or none at all for a server that enforces the windows.
+    margin: Margin,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Margin {
+    Default,
+    Given(Duration),
+    None,
 }
 
 impl SlidingLog {
-    pub(crate) fn new(limits: &[Limit]) -> Self {
+    pub(crate) fn new(limits: &[Limit], margin: Option<Duration>) -> Self {
         Self {
             limits: limits.to_vec(),
             times: VecDeque::new(),
             paused_until: Duration::ZERO,
-            with_margin: true,
+            margin: margin.map_or(Margin::Default, Margin::Given),
         }
     }
 
@@ -198,16 +221,16 @@ impl SlidingLog {
     #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
     pub(crate) fn exact(limits: &[Limit]) -> Self {
         Self {
-            with_margin: false,
-            ..Self::new(limits)
+            margin: Margin::None,
+            ..Self::new(limits, None)
         }
     }
 
     fn margin(&self, limit: &Limit) -> Duration {
-        if self.with_margin {
-            limit.margin()
-        } else {
-            Duration::ZERO
+        match self.margin {
+            Margin::Default => limit.margin(),
+            Margin::Given(margin) => margin,
+            Margin::None => Duration::ZERO,
         }
     }
 
@@ -268,8 +291,8 @@ pub(crate) struct LocalPacer {
 impl LocalPacer {
     pub(crate) fn new(limits: &RateLimits, clock: Clock) -> Self {
         Self {
-            get: Mutex::new(SlidingLog::new(limits.of(Method::Get))),
-            post: Mutex::new(SlidingLog::new(limits.of(Method::Post))),
+            get: Mutex::new(SlidingLog::new(limits.of(Method::Get), limits.margin)),
+            post: Mutex::new(SlidingLog::new(limits.of(Method::Post), limits.margin)),
             clock,
         }
     }
@@ -325,7 +348,7 @@ mod tests {
 
     /// Admits `n` requests as early as the log allows, from time zero.
     fn greedy(limits: &[Limit], n: usize) -> Vec<Duration> {
-        let mut log = SlidingLog::new(limits);
+        let mut log = SlidingLog::new(limits, None);
         let mut now = Duration::ZERO;
         let mut times = Vec::new();
         while times.len() < n {
@@ -388,7 +411,7 @@ mod tests {
 
     #[test]
     fn a_pause_holds_every_request_until_it_ends() {
-        let mut log = SlidingLog::new(&RateLimits::default().get);
+        let mut log = SlidingLog::new(&RateLimits::default().get, None);
         assert_eq!(log.try_admit(secs(0.0)), Ok(()));
         log.pause(secs(5.0));
         assert_eq!(log.try_admit(secs(1.0)), Err(secs(5.0)));

@@ -424,7 +424,10 @@ impl BatchStream {
                 // Busy or unreachable: the items may still finish; the next
                 // round asks again.
                 tracing::debug!(error = %failure, "poll failed; waiting on");
-                self.last_failure[kind] = Some(Arc::new(failure));
+                let cut_short = matches!(failure, Error::Timeout { .. });
+                if !(cut_short && self.last_failure[kind].is_some()) {
+                    self.last_failure[kind] = Some(Arc::new(failure));
+                }
             } else {
                 // Refused for good (key, credits …): each item fails with
                 // the error, and its submission.

@@ -87,7 +87,11 @@ impl Client {
                 // still finish, so keep waiting until the deadline.
                 Err(e) if e.is_transient() => {
                     tracing::debug!(error = %e, "poll failed; waiting on");
-                    last_failure = Some(std::sync::Arc::new(e));
+                    // A poll cut short by the deadline itself says less than
+                    // what went wrong before it.
+                    if !(matches!(e, Error::Timeout { .. }) && last_failure.is_some()) {
+                        last_failure = Some(std::sync::Arc::new(e));
+                    }
                 }
                 Err(e) => return Err(e.while_waiting(submission)),
             }

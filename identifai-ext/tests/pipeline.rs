@@ -34,9 +34,11 @@ fn fast(factor: f64) -> RateLimits {
 /// A sandbox enforcing the (scaled) limits, and a client paced to them.
 fn limited(factor: f64, config: SandboxConfig) -> (Sandbox, Client) {
     let sandbox = Sandbox::start_with(config.with_rate_limits(fast(factor))).unwrap();
+    // A margin for test machines under load, where a request can take a
+    // few milliseconds more than the one before to reach the server.
     let client = sandbox
         .client_builder()
-        .pacing(Some(fast(factor)))
+        .pacing(Some(fast(factor).with_margin(Duration::from_millis(8))))
         .wait(WaitPolicy {
             initial_interval: Duration::from_millis(20),
             max_interval: Duration::from_millis(100),

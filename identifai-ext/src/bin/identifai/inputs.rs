@@ -59,6 +59,14 @@ pub fn expand(inputs: &[String], kind: Option<MediaKind>) -> Vec<Input> {
     for input in inputs {
         if input == "-" {
             expanded.push(stdin(kind));
+        } else if let Some(scheme) = other_scheme(input) {
+            expanded.push(Input::failed(
+                redact_url(input),
+                format!(
+                    "unsupported URL scheme `{scheme}`: only http and https URLs can be \
+                     classified; for a file on this machine, give its path"
+                ),
+            ));
         } else if is_url(input) {
             expanded.push(Input {
                 label: redact_url(input),
@@ -103,6 +111,18 @@ fn unseen(files: Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) ->
 fn is_url(input: &str) -> bool {
     let lower = input.get(..8).unwrap_or(input).to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// The scheme of a URL that is not http(s) (`file://…`, `ftp://…`).
+fn other_scheme(input: &str) -> Option<String> {
+    let (scheme, _) = input.split_once("://")?;
+    let valid = !scheme.is_empty()
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let lower = scheme.to_ascii_lowercase();
+    (valid && lower != "http" && lower != "https").then_some(lower)
 }
 
 fn is_pattern(input: &str) -> bool {
@@ -226,6 +246,10 @@ mod tests {
         assert!(is_url("HTTP://example.com/a.png"));
         assert!(!is_url("http.png"));
         assert!(is_pattern("photos/*.jpg"));
+        assert_eq!(other_scheme("file:///tmp/a.png").as_deref(), Some("file"));
+        assert_eq!(other_scheme("FTP://host/a.png").as_deref(), Some("ftp"));
+        assert_eq!(other_scheme("https://host/a.png"), None);
+        assert_eq!(other_scheme("photos/a.png"), None);
         assert!(!is_pattern("photos/a.jpg"));
     }
 
