@@ -69,6 +69,94 @@ fn redact(data: &[u8], key: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The largest answer the client reads by default: far above any real
+/// result (a 30-frame video result is about 200 KB), far below what would
+/// strain a small machine.
+pub const DEFAULT_MAX_RESPONSE: u64 = 32 * 1024 * 1024;
+
+/// An answer larger than the client accepts
+/// ([`ClientConfig::max_response_bytes`](crate::ClientConfig::max_response_bytes)).
+/// It is the source, somewhere in the chain, of the error the call returns
+/// (progenitor's `Error::ResponseBodyError` for a typed answer, a stream
+/// error for a streamed one): find it with [`too_large`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The limit, in bytes.
+    pub limit: u64,
+    /// The length the answer announced (`Content-Length`), when it did.
+    pub announced: Option<u64>,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.announced {
+            Some(len) if len > self.limit => write!(
+                f,
+                "the answer announces {len} bytes, more than the limit of {} bytes; it was not read",
+                self.limit
+            ),
+            _ => write!(
+                f,
+                "the answer is larger than the limit of {} bytes; reading stopped there",
+                self.limit
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// The [`TooLarge`] behind an error, if it is one: walks the chain of
+/// sources.
+///
+/// ```
+/// use identifai_api::body::{TooLarge, too_large};
+/// let error = TooLarge { limit: 10, announced: Some(20) };
+/// assert_eq!(too_large(&error), Some(&error));
+/// ```
+pub fn too_large<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e TooLarge> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<TooLarge>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The answer with its body read through a cap of `limit` bytes: one that
+/// announces more is refused before any of its body is read; one that
+/// sends more fails as soon as it passes the limit.
+pub fn capped(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    use futures_util::StreamExt;
+    let announced = response.content_length();
+    let response: http::Response<reqwest::Body> = response.into();
+    let (parts, body) = response.into_parts();
+    let too_large = TooLarge { limit, announced };
+    let body = if announced.is_some_and(|len| len > limit) {
+        // The body is dropped unread (and its connection with it).
+        drop(body);
+        reqwest::Body::wrap_stream(futures_util::stream::once(async move {
+            Err::<bytes::Bytes, BoxError>(Box::new(too_large))
+        }))
+    } else {
+        let mut seen: u64 = 0;
+        reqwest::Body::wrap_stream(body.into_data_stream().map(move |chunk| {
+            let chunk = chunk.map_err(|e| Box::new(e) as BoxError)?;
+            seen = seen.saturating_add(chunk.len() as u64);
+            if seen > limit {
+                Err(Box::new(too_large) as BoxError)
+            } else {
+                Ok(chunk)
+            }
+        }))
+    };
+    reqwest::Response::from(http::Response::from_parts(parts, body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

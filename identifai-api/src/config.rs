@@ -124,6 +124,8 @@ pub struct Transport {
     pub(crate) max_upload_time: Duration,
     /// The key, to remove it from error bodies should a server echo it.
     pub(crate) api_key: Option<ApiKey>,
+    /// The largest answer read, in bytes.
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Default for Transport {
@@ -133,11 +135,17 @@ impl Default for Transport {
             min_upload_rate: 256 * 1024,
             max_upload_time: Duration::from_secs(6 * 60 * 60),
             api_key: None,
+            max_response_bytes: crate::body::DEFAULT_MAX_RESPONSE,
         }
     }
 }
 
 impl Transport {
+    /// The largest answer the client reads, in bytes.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
     /// The deadline of a request whose body is `body_len` bytes long (`None`
     /// when unknown): the request timeout, plus the time to send the body at
     /// the slowest accepted rate, capped by the longest upload allowed.
@@ -224,6 +232,16 @@ impl ClientConfig {
         self
     }
 
+    /// The largest answer the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE`](crate::body::DEFAULT_MAX_RESPONSE), 32 MiB):
+    /// one that announces more is refused unread, one that sends more is cut
+    /// off; either is an error whose source is
+    /// [`TooLarge`](crate::body::TooLarge).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.transport.max_response_bytes = limit.max(1);
+        self
+    }
+
     /// Replaces the `User-Agent` header.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -235,6 +253,11 @@ impl ClientConfig {
         let key = self.api_key.expose().trim();
         if key.is_empty() {
             return Err(ConfigError::EmptyApiKey);
+        }
+        // Visible ASCII only: `HeaderValue` would take other bytes and send
+        // them raw, which no server reads as the key that was meant.
+        if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(ConfigError::InvalidApiKey);
         }
         let mut key = HeaderValue::from_str(key).map_err(|_| ConfigError::InvalidApiKey)?;
         key.set_sensitive(true);

@@ -4,7 +4,8 @@
 //! - `pre` drops progenitor's `api-version` header, which the identifAI API
 //!   does not document, and gives the request its deadline (see
 //!   [`Transport::deadline`](crate::config::Transport::deadline)).
-//! - `exec` reads error bodies with [`read_error_body`] (capped, the API key
+//! - `exec` reads every other answer through a size cap
+//!   ([`capped`](crate::body::capped)), and reads error bodies with [`read_error_body`] (capped, the API key
 //!   removed where a server echoes it) and makes every error answer a JSON
 //!   object, so that it decodes as
 //!   [`types::ErrorMessage`](crate::types::ErrorMessage) with its status: a
@@ -54,7 +55,10 @@ impl ClientHooks<Transport> for Client {
         if status.is_client_error() || status.is_server_error() {
             normalize_error(response, self.inner().api_key.as_ref()).await
         } else {
-            Ok(response)
+            Ok(crate::body::capped(
+                response,
+                self.inner().max_response_bytes,
+            ))
         }
     }
 }

@@ -150,6 +150,16 @@ fn an_empty_or_malformed_key_is_refused_without_echoing_it() {
     let error = Client::with_api_key("https://backend.identifai.net", bad).unwrap_err();
     assert!(matches!(error, ConfigError::InvalidApiKey), "{error:?}");
     assert!(!error.to_string().contains("sk-secret"));
+    // Non-ASCII would be sent as raw bytes: refused, as the message says.
+    for key in ["sk-séc", "sk-\u{201c}quoted\u{201d}", "sk-\u{a0}nbsp"] {
+        let error = Client::with_api_key("https://backend.identifai.net", key).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidApiKey),
+            "{key}: {error:?}"
+        );
+        assert!(error.to_string().contains("non-ASCII"), "{error}");
+        assert!(!error.to_string().contains("sk-"), "{error}");
+    }
 }
 
 #[tokio::test]

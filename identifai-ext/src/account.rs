@@ -378,6 +378,9 @@ impl Client {
                 .await?;
             let status = response.status();
             if status.is_success() {
+                // Read through the same cap as every generated call.
+                let limit = self.api().inner().max_response_bytes();
+                let response = identifai_api::body::capped(response, limit);
                 identifai_api::ResponseValue::from_response(response).await
             } else {
                 let headers = response.headers().clone();

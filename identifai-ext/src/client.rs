@@ -369,6 +369,7 @@ pub struct ClientBuilder {
     min_upload_rate: Option<u64>,
     max_upload_time: Option<Duration>,
     user_agent: Option<String>,
+    max_response_bytes: Option<u64>,
     retry: Option<RetryPolicy>,
     pacing: Option<Option<RateLimits>>,
     wait: Option<WaitPolicy>,
@@ -428,6 +429,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer read, in bytes (default 32 MiB, far above any
+    /// real result): a larger one is [`Error::TooLarge`], refused before it
+    /// is read when it announces its length.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// How failures are retried (see [`RetryPolicy`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -484,6 +493,9 @@ impl ClientBuilder {
         }
         if let Some(t) = self.max_upload_time {
             config = config.max_upload_time(t);
+        }
+        if let Some(limit) = self.max_response_bytes {
+            config = config.max_response_bytes(limit);
         }
         let api = config.build().map_err(|e| Error::Config(e.to_string()))?;
         let clock = self.clock.unwrap_or_default();

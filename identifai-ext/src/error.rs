@@ -163,7 +163,8 @@ pub enum Error {
     },
 
     /// An answer larger than the client accepts
-    /// (`ClientBuilder::max_response_bytes`).
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)):
+    /// not retried (a list request asks for fewer results instead).
     #[error("the answer is larger than the limit of {limit} bytes; it was not read")]
     TooLarge {
         /// The limit, in bytes.
@@ -374,7 +375,12 @@ impl From<ApiError> for Error {
                 from_status(status, message, retry_after)
             }
             E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-                Self::Transport(Arc::new(e))
+                match identifai_api::body::too_large(&e) {
+                    Some(too_large) => Self::TooLarge {
+                        limit: too_large.limit,
+                    },
+                    None => Self::Transport(Arc::new(e)),
+                }
             }
             E::InvalidRequest(message) => Self::InvalidInput(InputError::new("request", message)),
             E::InvalidResponsePayload(_body, e) => undecodable(&e, None),

@@ -267,9 +267,52 @@ impl Media {
             }
             Source::Bytes { name, .. } | Source::Stream { name, .. } => name.clone(),
             Source::Url { url, .. } if url.is_empty() => "(empty URL)".to_string(),
-            Source::Url { url, .. } => url.clone(),
+            Source::Url { url, .. } => redact_url(url),
         }
     }
+}
+
+/// A URL as it may be shown: credentials (`user:pass@`) and the values of
+/// query parameters that look like secrets (signatures, tokens, keys, as
+/// presigned URLs carry) become `***`. The URL sent is the one given.
+pub fn redact_url(input: &str) -> String {
+    let Ok(mut url) = url::Url::parse(input) else {
+        return input.to_string();
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = url.set_username("***");
+        let _ = url.set_password(None);
+    }
+    if url.query().is_some() {
+        let secret = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            [
+                "sig",
+                "token",
+                "key",
+                "secret",
+                "credential",
+                "auth",
+                "pass",
+                "session",
+            ]
+            .iter()
+            .any(|word| name.contains(word))
+        };
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if secret(&name) {
+                    "***".to_string()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 impl fmt::Debug for Media {
@@ -279,7 +322,7 @@ impl fmt::Debug for Media {
             Source::Path(path) => out.field("path", path),
             Source::Bytes { data, name } => out.field("name", name).field("bytes", &data.len()),
             Source::Stream { name, len, .. } => out.field("name", name).field("stream_len", len),
-            Source::Url { url, kind } => out.field("url", url).field("url_kind", kind),
+            Source::Url { url, kind } => out.field("url", &redact_url(url)).field("url_kind", kind),
         };
         out.field("kind", &self.kind).finish()
     }
@@ -946,6 +989,37 @@ impl Stream for Limited {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_and_signatures_in_urls_are_redacted() {
+        let shown = Media::url(
+            "https://user:pass@example.com/a.jpg?token=t0k",
+            MediaKind::Image,
+        )
+        .describe();
+        assert!(!shown.contains("pass") && !shown.contains("t0k"), "{shown}");
+        let debug = format!(
+            "{:?}",
+            Media::url("https://user:pass@example.com/a.jpg", MediaKind::Image)
+        );
+        assert!(!debug.contains("pass"), "{debug}");
+        assert_eq!(
+            redact_url("https://user:pass@example.com/a.jpg"),
+            "https://***@example.com/a.jpg"
+        );
+        let shown = redact_url(
+            "https://bucket.example.com/a.jpg?X-Amz-Signature=abc123&X-Amz-Security-Token=t0k&w=10",
+        );
+        assert!(
+            !shown.contains("abc123") && !shown.contains("t0k"),
+            "{shown}"
+        );
+        assert!(shown.contains("w=10"), "{shown}");
+        assert_eq!(
+            redact_url("https://example.com/a.jpg"),
+            "https://example.com/a.jpg"
+        );
+    }
 
     fn chunks(sizes: &[usize]) -> ByteStream {
         let chunks: Vec<io::Result<Bytes>> = sizes

@@ -407,7 +407,9 @@ impl BatchStream {
                 Asked::List(Err(e)) if refuses_lists(&e) => {
                     let polling = &mut self.polling[kind];
                     let status = e.status();
-                    if matches!(status, Some(400 | 414)) && chunk.identifiers.len() > 1 {
+                    let shorter =
+                        matches!(status, Some(400 | 414)) || matches!(e, Error::TooLarge { .. });
+                    if shorter && chunk.identifiers.len() > 1 {
                         // Perhaps too long a request: half as many.
                         polling.chunk = (chunk.identifiers.len() / 2).max(1);
                         tracing::debug!(chunk = polling.chunk, error = %e, "list refused; asking for fewer");
@@ -633,8 +635,9 @@ fn slot(kind: MediaKind) -> usize {
 /// these identifiers (so they are asked for another way), rather than that
 /// the key or the account is refused.
 fn refuses_lists(error: &Error) -> bool {
-    matches!(error.status(), Some(400 | 404 | 405 | 414 | 422))
-        && !matches!(error, Error::InsufficientCredits { .. })
+    matches!(error, Error::TooLarge { .. })
+        || matches!(error.status(), Some(400 | 404 | 405 | 414 | 422))
+            && !matches!(error, Error::InsufficientCredits { .. })
 }
 
 /// The results of a stream's inputs, in input order.

@@ -98,6 +98,12 @@ pub(crate) fn decide(error: &ApiError, method: Method) -> Decision {
                 _ => Decision::Stop,
             }
         }
+        // Too large once is too large again.
+        E::CommunicationError(e) | E::ResponseBodyError(e)
+            if identifai_api::body::too_large(e).is_some() =>
+        {
+            Decision::Stop
+        }
         E::CommunicationError(e) if e.is_connect() => Decision::Retry { after: None },
         E::CommunicationError(_) | E::ResponseBodyError(_) if method == Method::Get => {
             Decision::Retry { after: None }

@@ -68,5 +68,8 @@ fn the_map_names_no_file_that_is_gone() {
         .filter(|s| s.ends_with(".rs") && s.contains('/') && !s.contains(' '))
         .filter(|s| !root.join(s).exists())
         .collect();
-    assert!(gone.is_empty(), "ARCHITECTURE.md names files that do not exist: {gone:?}");
+    assert!(
+        gone.is_empty(),
+        "ARCHITECTURE.md names files that do not exist: {gone:?}"
+    );
 }

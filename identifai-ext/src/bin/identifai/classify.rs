@@ -360,7 +360,7 @@ fn options_record(a: &args::SubmitArgs, kind: Option<MediaKind>) -> Value {
     json!({
         "kind": kind,
         "ref_id": a.ref_id,
-        "webhook_url": a.webhook_url.as_deref().map(inputs::redact_url),
+        "webhook_url": a.webhook_url.as_deref().map(identifai_ext::media::redact_url),
         "heatmap": a.heatmap,
         "morphing": a.morphing,
         "tampering": a.tampering,

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use identifai_ext::media::redact_url;
 use identifai_ext::{Error, InputError, Media, MediaKind};
 
 /// One input to classify, or why it cannot be.
@@ -173,72 +174,9 @@ fn stdin(kind: Option<MediaKind>) -> Input {
     }
 }
 
-/// A URL as it may be shown: credentials (`user:pass@`) and the values of
-/// query parameters that look like secrets (signatures, tokens, keys, as
-/// presigned URLs carry) become `***`. The URL sent is the one given.
-pub fn redact_url(input: &str) -> String {
-    let Ok(mut url) = url::Url::parse(input) else {
-        return input.to_string();
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        let _ = url.set_username("***");
-        let _ = url.set_password(None);
-    }
-    if url.query().is_some() {
-        let secret = |name: &str| {
-            let name = name.to_ascii_lowercase();
-            [
-                "sig",
-                "token",
-                "key",
-                "secret",
-                "credential",
-                "auth",
-                "pass",
-                "session",
-            ]
-            .iter()
-            .any(|word| name.contains(word))
-        };
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(name, value)| {
-                let value = if secret(&name) {
-                    "***".to_string()
-                } else {
-                    value.into_owned()
-                };
-                (name.into_owned(), value)
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    url.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_and_signatures_in_urls_are_redacted() {
-        assert_eq!(
-            redact_url("https://user:pass@example.com/a.jpg"),
-            "https://***@example.com/a.jpg"
-        );
-        let shown = redact_url(
-            "https://bucket.example.com/a.jpg?X-Amz-Signature=abc123&X-Amz-Security-Token=t0k&w=10",
-        );
-        assert!(
-            !shown.contains("abc123") && !shown.contains("t0k"),
-            "{shown}"
-        );
-        assert!(shown.contains("w=10"), "{shown}");
-        assert_eq!(
-            redact_url("https://example.com/a.jpg"),
-            "https://example.com/a.jpg"
-        );
-    }
 
     #[test]
     fn inputs_are_told_apart() {
