@@ -209,6 +209,10 @@ fn merge_client(
         },
         "the multipart methods",
     )?);
+    file.items.push(parse(
+        multipart::form_fields_code(ops)?,
+        "the form fields module",
+    )?);
     Ok(file)
 }
 

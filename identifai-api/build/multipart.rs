@@ -18,7 +18,7 @@ mod client;
 mod mock;
 
 use crate::prepare::{OPEN_ENUM_KEY, RawOperation, resolve};
-pub use client::client_code;
+pub use client::{client_code, form_fields_code};
 pub use mock::mock_code;
 
 /// One multipart operation, understood.

@@ -1,7 +1,7 @@
 //! The client side of a multipart operation: the `Client` method, its
 //! builder and `send()`, in progenitor's style.
 
-use heck::ToUpperCamelCase;
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -15,6 +15,69 @@ pub struct ClientCode {
     pub method: TokenStream,
     pub builder: TokenStream,
     pub types: Vec<TokenStream>,
+}
+
+/// The name of the builder's generic setter for a text part.
+const GENERIC_SETTER: &str = "field";
+
+/// The `form_fields` module: for each operation, the names of the text
+/// fields its body accepts (file parts excluded), and `of(operation_id)`.
+pub fn form_fields_code(ops: &[MultipartOp]) -> Result<TokenStream, String> {
+    let mut consts = Vec::new();
+    let mut arms = Vec::new();
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for op in ops {
+        let ident = super::usable_ident(
+            &op.operation_id,
+            op.operation_id.to_shouty_snake_case(),
+            "_",
+        )?;
+        let name = ident.to_string();
+        if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
+            return Err(format!(
+                "`{}` and `{other}` would share the constant `form_fields::{name}`",
+                op.operation_id
+            ));
+        }
+        seen.push((name, &op.operation_id));
+        let names: Vec<&str> = op
+            .fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldKind::Text(_)))
+            .map(|f| f.name.as_str())
+            .collect();
+        let doc = format!(
+            "The text fields of [`Client::{0}`](crate::Client::{0}) (`{1} {2}`), in the spec's \
+             order; file parts are not listed.",
+            op.operation_id,
+            op.method.to_uppercase(),
+            op.path
+        );
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #ident: &[&str] = &[#( #names ),*];
+        });
+        let id = &op.operation_id;
+        arms.push(quote! { #id => ::std::option::Option::Some(#ident), });
+    }
+    Ok(quote! {
+        /// The text fields each `multipart/form-data` operation accepts, as the
+        /// spec describes them (file parts are not listed), so that a caller
+        /// can check a field before sending it.
+        pub mod form_fields {
+            #( #consts )*
+
+            /// The text fields of the multipart operation `operation_id` (the
+            /// name of its `Client` method), or `None` when no multipart
+            /// operation has that name.
+            pub fn of(operation_id: &str) -> ::std::option::Option<&'static [&'static str]> {
+                match operation_id {
+                    #( #arms )*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    })
 }
 
 /// One input of the builder: a path parameter or a body field.
@@ -62,6 +125,13 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
         doc: f.doc.as_deref(),
     });
     let inputs: Vec<Input> = params.chain(fields).collect();
+    if let Some(clash) = inputs.iter().find(|i| *i.ident == GENERIC_SETTER) {
+        return Err(format!(
+            "`{}`: cannot generate the input `{}`, whose setter would be the builder's generic \
+             `{GENERIC_SETTER}(name, value)`",
+            op.operation_id, clash.ident
+        ));
+    }
 
     let struct_fields = inputs.iter().map(|i| {
         let (ident, ty) = (i.ident, &i.ty);
@@ -134,6 +204,7 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
         pub struct #struct_ident<'a> {
             client: &'a super::Client,
             #( #struct_fields, )*
+            __fields: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
         }
 
         /// Shows no values: a builder may hold a password or a file.
@@ -145,19 +216,31 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
 
         impl<'a> #struct_ident<'a> {
             pub fn new(client: &'a super::Client) -> Self {
-                Self { client, #( #inits, )* }
+                Self { client, #( #inits, )* __fields: ::std::vec::Vec::new() }
             }
 
             #( #setters )*
 
+            /// Appends a text part `name` with `value`, whatever the spec says
+            /// of `name`: for a field the spec does not describe yet. Prefer
+            /// the typed setters, which check the value's type; a field set
+            /// both ways is sent twice. These parts follow the typed ones.
+            pub fn field(mut self, name: &str, value: impl ::std::string::ToString) -> Self {
+                self.__fields.push((name.to_string(), value.to_string()));
+                self
+            }
+
             #[doc = #send_doc]
             pub async fn send(self) -> ::std::result::Result<ResponseValue<#success_ty>, Error<#error_ty>> {
-                let Self { client, #( #idents: #locals, )* } = self;
+                let Self { client, #( #idents: #locals, )* __fields: extra_text_fields } = self;
                 #( let #locals = #locals.map_err(Error::InvalidRequest)?; )*
                 let url = format!(#url_format, client.baseurl, #( #url_args, )*);
                 #[allow(unused_mut)]
                 let mut form = ::reqwest::multipart::Form::new();
                 #( #parts )*
+                for (name, value) in extra_text_fields {
+                    form = form.text(name, value);
+                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client

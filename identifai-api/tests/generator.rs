@@ -125,6 +125,56 @@ fn a_new_multipart_operation_is_generated_with_no_code_change() {
 }
 
 #[test]
+fn a_new_field_of_a_multipart_operation_reaches_its_builder_and_the_field_table() {
+    let mut spec = spec();
+    spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        ["schema"]["properties"]["with_watermark"] =
+        json!({"type": "boolean", "description": "Also look for a watermark."});
+    let client = generate(&spec).expect("a new field generates").client;
+    let builder = &client[client.find("pub struct ClassifyImage<'a>").unwrap()..];
+    let builder = &builder[..builder[1..]
+        .find("pub struct ")
+        .map_or(builder.len(), |i| i + 1)];
+    for expected in [
+        "pub fn with_watermark<V>(mut self, value: V) -> Self",
+        "form = form.text(\"with_watermark\", value.to_string());",
+        "pub fn field(mut self, name: &str, value: impl ::std::string::ToString) -> Self",
+    ] {
+        assert!(builder.contains(expected), "missing `{expected}`");
+    }
+    let table = &client[client.find("pub mod form_fields").expect("a field table")..];
+    let image = &table[table
+        .find("pub const CLASSIFY_IMAGE: &[&str] = &[")
+        .unwrap()..];
+    let image = &image[..image.find("];").unwrap()];
+    assert!(image.contains("\"with_watermark\""), "{image}");
+    assert!(image.contains("\"ref_id\""), "{image}");
+    assert!(
+        !image.contains("\"image\""),
+        "the file part is not listed: {image}"
+    );
+    assert!(
+        table.contains("\"classify_image\" => ::std::option::Option::Some(CLASSIFY_IMAGE)"),
+        "`of` finds it"
+    );
+    let unchanged = generate(&self::spec()).unwrap().client;
+    let before = &unchanged[unchanged.find("pub const CLASSIFY_IMAGE").unwrap()..];
+    assert!(!before[..before.find("];").unwrap()].contains("with_watermark"));
+    syn::parse_file(&client).expect("the generated client parses");
+}
+
+#[test]
+fn a_field_named_like_the_generic_setter_is_reported() {
+    let spec = with_operation(
+        "/api/fielded",
+        multipart_operation(Some("fielded"), json!({"field": {"type": "string"}})),
+    );
+    let error = generate(&spec).expect_err("refused");
+    assert!(error.contains("`fielded`"), "{error}");
+    assert!(error.contains("generic"), "{error}");
+}
+
+#[test]
 fn a_multipart_field_the_generator_cannot_handle_names_the_operation_and_field() {
     let mut spec = spec();
     spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]

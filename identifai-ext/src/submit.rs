@@ -29,7 +29,8 @@ impl KeyFramesMethod {
 }
 
 /// Options of a submission. Each applies to some kinds of media only; one
-/// that does not apply to the media submitted is refused before sending.
+/// that does not apply to the media submitted (the operation's fields in the
+/// spec, [`identifai_api::form_fields`]) is refused before sending.
 ///
 /// ```
 /// use identifai_ext::SubmitOptions;
@@ -61,6 +62,8 @@ pub struct SubmitOptions {
     pub key_frames: Option<bool>,
     /// How key frames are found (videos).
     pub key_frames_method: Option<KeyFramesMethod>,
+    /// Fields sent as given ([`SubmitOptions::extra`]).
+    extra: Vec<(String, String)>,
 }
 
 macro_rules! setter {
@@ -99,30 +102,49 @@ impl SubmitOptions {
     setter!(/// Sets [`SubmitOptions::key_frames_method`].
         key_frames_method: KeyFramesMethod);
 
-    /// The options set, by name.
-    fn set(&self) -> Vec<&'static str> {
-        let mut set = Vec::new();
-        let mut mark = |name, is_set: bool| {
-            if is_set {
-                set.push(name)
-            }
-        };
-        mark("ref_id", self.ref_id.is_some());
-        mark("webhook_url", self.webhook_url.is_some());
-        mark("no_cache", self.no_cache.is_some());
-        mark("prevent_c2pa_forces", self.prevent_c2pa_forces.is_some());
-        mark("with_morphing", self.with_morphing.is_some());
-        mark("with_tampering", self.with_tampering.is_some());
-        mark("with_heatmap", self.with_heatmap.is_some());
-        mark("frames", self.frames.is_some());
-        mark("key_frames", self.key_frames.is_some());
-        mark("key_frames_method", self.key_frames_method.is_some());
-        set
+    /// Also sends the text field `name` with `value`, as given: for a
+    /// field the server takes but the spec (and so [`SubmitOptions`]) does
+    /// not know yet. It is not checked against the operation's fields; a
+    /// name that a typed option sets (`ref_id`, `frames`, …) or that carries
+    /// the media is refused before sending, with an [`InputError`]. Each
+    /// call adds one part, after the typed options.
+    ///
+    /// ```
+    /// use identifai_ext::SubmitOptions;
+    /// let options = SubmitOptions::new().ref_id("order-42").extra("with_watermark", true);
+    /// ```
+    pub fn extra(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        self.extra.push((name.into(), value.to_string()));
+        self
+    }
+
+    /// The value of each option set, by its field's name, in the order of
+    /// [`OPTIONS`].
+    fn set(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
+        OPTIONS
+            .iter()
+            .filter_map(|(name, value)| value(self).map(|value| (*name, value)))
+    }
+
+    /// The text fields to send: the options set, in the order the spec
+    /// lists the operation's fields, then the extra fields as given.
+    fn fields(&self, operation: Operation) -> Vec<(String, String)> {
+        let set: Vec<(&str, String)> = self.set().collect();
+        operation
+            .fields()
+            .iter()
+            .filter_map(|field| set.iter().find(|(name, _)| name == field))
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .chain(self.extra.iter().cloned())
+            .collect()
     }
 
     /// Refuses options the operation does not take, and bad values.
     fn check(&self, operation: Operation, subject: &str) -> Result<(), InputError> {
-        if let Some(name) = self.set().into_iter().find(|name| !operation.accepts(name)) {
+        if let Some((name, _)) = self
+            .set()
+            .find(|(name, _)| !operation.fields().contains(name))
+        {
             return Err(InputError::new(
                 subject,
                 format!(
@@ -149,9 +171,57 @@ impl SubmitOptions {
                 ));
             }
         }
+        for (name, _) in &self.extra {
+            if name.is_empty() {
+                return Err(InputError::new(subject, "an extra field needs a name"));
+            }
+            if OPTIONS.iter().any(|(option, _)| option == name) {
+                return Err(InputError::new(
+                    subject,
+                    format!(
+                        "the extra field `{name}` is a typed option: set it with \
+                         SubmitOptions::{name} instead"
+                    ),
+                ));
+            }
+            if name == operation.media_field() {
+                return Err(InputError::new(
+                    subject,
+                    format!(
+                        "the extra field `{name}` carries the media of {}",
+                        operation.describe()
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }
+
+/// How an option's value becomes the text of its field.
+type ToText = fn(&SubmitOptions) -> Option<String>;
+
+/// Every typed option, once: the name of the form field it sets (as in the
+/// spec, and as [`SubmitOptions`] names it) and its value as text. Which
+/// operations take it is the spec's [`identifai_api::form_fields`].
+const OPTIONS: &[(&str, ToText)] = &[
+    ("ref_id", |o| o.ref_id.clone()),
+    ("webhook_url", |o| o.webhook_url.clone()),
+    ("no_cache", |o| o.no_cache.map(|v| v.to_string())),
+    ("prevent_c2pa_forces", |o| {
+        o.prevent_c2pa_forces.map(|v| v.to_string())
+    }),
+    ("with_morphing", |o| o.with_morphing.map(|v| v.to_string())),
+    ("with_tampering", |o| {
+        o.with_tampering.map(|v| v.to_string())
+    }),
+    ("with_heatmap", |o| o.with_heatmap.map(|v| v.to_string())),
+    ("frames", |o| o.frames.map(|v| v.to_string())),
+    ("key_frames", |o| o.key_frames.map(|v| v.to_string())),
+    ("key_frames_method", |o| {
+        o.key_frames_method.map(|m| m.as_str().to_string())
+    }),
+];
 
 /// The six submission operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,41 +268,19 @@ impl Operation {
         }
     }
 
-    /// The documented fields of each operation.
-    fn accepts(self, option: &str) -> bool {
-        let fields: &[&str] = match self {
-            Self::Image | Self::ImageUrl => &[
-                "ref_id",
-                "with_morphing",
-                "with_tampering",
-                "with_heatmap",
-                "webhook_url",
-                "no_cache",
-                "prevent_c2pa_forces",
-            ],
-            Self::Video => &[
-                "ref_id",
-                "frames",
-                "key_frames",
-                "key_frames_method",
-                "with_morphing",
-                "webhook_url",
-            ],
-            Self::VideoUrl => &[
-                "ref_id",
-                "frames",
-                "key_frames",
-                "key_frames_method",
-                "with_tampering",
-                "with_morphing",
-                "webhook_url",
-                "no_cache",
-                "prevent_c2pa_forces",
-            ],
-            Self::Speech => &["ref_id", "webhook_url", "no_cache", "prevent_c2pa_forces"],
-            Self::SpeechUrl => &["ref_id", "webhook_url", "no_cache"],
-        };
-        fields.contains(&option)
+    /// The text fields the operation takes, from the spec.
+    fn fields(self) -> &'static [&'static str] {
+        identifai_api::form_fields::of(self.id()).unwrap_or_default()
+    }
+
+    /// The field that carries the media (set by [`Client::submit_with`]).
+    fn media_field(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Speech => "audio",
+            Self::ImageUrl | Self::VideoUrl | Self::SpeechUrl => "file_url",
+        }
     }
 }
 
@@ -246,26 +294,13 @@ pub struct Submission {
     pub kind: MediaKind,
 }
 
-/// Sets the options that are `Some` on a generated builder; the builders
-/// differ in type but share these setter names.
-macro_rules! with_options {
-    ($builder:expr, $options:expr, [$($field:ident),*]) => {{
+/// Sets the text fields on a generated builder; the builders differ in
+/// type but share the generic `field` setter.
+macro_rules! with_fields {
+    ($builder:expr, $fields:expr) => {{
         let mut builder = $builder;
-        $( if let Some(value) = $options.$field.clone() { builder = builder.$field(value); } )*
-        builder
-    }};
-}
-
-/// Sets the video options that are not plain values (frames, key frames
-/// method) on a generated video builder.
-macro_rules! with_frames {
-    ($builder:expr, $frames:expr, $method:expr) => {{
-        let mut builder = $builder;
-        if let Some(frames) = $frames {
-            builder = builder.frames(frames);
-        }
-        if let Some(method) = $method {
-            builder = builder.key_frames_method(method);
+        for (name, value) in $fields {
+            builder = builder.field(name, value);
         }
         builder
     }};
@@ -316,8 +351,7 @@ impl Client {
         operation: Operation,
         o: &SubmitOptions,
     ) -> Result<types::IdentifierResponse> {
-        let frames = o.frames.map(i64::from);
-        let method = o.key_frames_method.map(KeyFramesMethod::as_str);
+        let fields = &o.fields(operation);
         match prepared {
             Prepared::Url { url, .. } => {
                 let url = &url;
@@ -326,46 +360,19 @@ impl Client {
                     async move {
                         match operation {
                             Operation::ImageUrl => {
-                                with_options!(
-                                    api.classify_image_url().file_url(url.clone()),
-                                    o,
-                                    [
-                                        ref_id,
-                                        with_morphing,
-                                        with_tampering,
-                                        with_heatmap,
-                                        webhook_url,
-                                        no_cache,
-                                        prevent_c2pa_forces
-                                    ]
-                                )
-                                .send()
-                                .await
+                                with_fields!(api.classify_image_url().file_url(url.clone()), fields)
+                                    .send()
+                                    .await
                             }
                             Operation::VideoUrl => {
-                                let b = with_options!(
-                                    api.classify_video_url().file_url(url.clone()),
-                                    o,
-                                    [
-                                        ref_id,
-                                        key_frames,
-                                        with_tampering,
-                                        with_morphing,
-                                        webhook_url,
-                                        no_cache,
-                                        prevent_c2pa_forces
-                                    ]
-                                );
-                                with_frames!(b, frames, method).send().await
+                                with_fields!(api.classify_video_url().file_url(url.clone()), fields)
+                                    .send()
+                                    .await
                             }
                             _ => {
-                                with_options!(
-                                    api.classify_audio_url().file_url(url.clone()),
-                                    o,
-                                    [ref_id, webhook_url, no_cache]
-                                )
-                                .send()
-                                .await
+                                with_fields!(api.classify_audio_url().file_url(url.clone()), fields)
+                                    .send()
+                                    .await
                             }
                         }
                     }
@@ -381,38 +388,19 @@ impl Client {
                     let send = async {
                         match operation {
                             Operation::Image => {
-                                with_options!(
-                                    api.classify_image().image(part),
-                                    o,
-                                    [
-                                        ref_id,
-                                        with_morphing,
-                                        with_tampering,
-                                        with_heatmap,
-                                        webhook_url,
-                                        no_cache,
-                                        prevent_c2pa_forces
-                                    ]
-                                )
-                                .send()
-                                .await
+                                with_fields!(api.classify_image().image(part), fields)
+                                    .send()
+                                    .await
                             }
                             Operation::Video => {
-                                let b = with_options!(
-                                    api.classify_video().video(part),
-                                    o,
-                                    [ref_id, key_frames, with_morphing, webhook_url]
-                                );
-                                with_frames!(b, frames, method).send().await
+                                with_fields!(api.classify_video().video(part), fields)
+                                    .send()
+                                    .await
                             }
                             _ => {
-                                with_options!(
-                                    api.classify_audio().audio(part),
-                                    o,
-                                    [ref_id, webhook_url, no_cache, prevent_c2pa_forces]
-                                )
-                                .send()
-                                .await
+                                with_fields!(api.classify_audio().audio(part), fields)
+                                    .send()
+                                    .await
                             }
                         }
                     };

@@ -627,6 +627,104 @@ async fn options_that_do_not_apply_fail_before_any_request_naming_the_option() {
     assert_eq!(anything.calls_async().await, 0, "no request was sent");
 }
 
+#[tokio::test]
+async fn an_option_the_spec_does_not_give_the_operation_is_refused_from_the_generated_table() {
+    let server = MockServer::start_async().await;
+    let anything = server.mock(|_when, then| {
+        then.status(500);
+    });
+    let (client, _clock) = client_for(&server.base_url());
+
+    // The table the check reads is the spec's.
+    let video = identifai_api::form_fields::of("classify_video").expect("a multipart operation");
+    assert_eq!(video, identifai_api::form_fields::CLASSIFY_VIDEO);
+    assert!(!video.contains(&"no_cache") && video.contains(&"frames"));
+    let (_, text) = refused_before_sending(
+        &client,
+        Media::bytes(mp4_header(), "clip.mp4"),
+        &SubmitOptions::new().frames(10).no_cache(true),
+    )
+    .await;
+    assert!(
+        text.contains("the option `no_cache` does not apply to an uploaded video"),
+        "{text}"
+    );
+
+    let speech_url = identifai_api::form_fields::CLASSIFY_AUDIO_URL;
+    assert!(!speech_url.contains(&"prevent_c2pa_forces"));
+    let (_, text) = refused_before_sending(
+        &client,
+        Media::url("https://example.com/talk.mp3", MediaKind::Speech),
+        &SubmitOptions::new().prevent_c2pa_forces(true),
+    )
+    .await;
+    assert!(
+        text.contains(
+            "the option `prevent_c2pa_forces` does not apply to a speech recording by URL"
+        ),
+        "{text}"
+    );
+
+    // An extra field may not stand in for a typed option or the media.
+    let (_, text) = refused_before_sending(
+        &client,
+        Media::bytes(png("extra"), "a.png"),
+        &SubmitOptions::new().extra("ref_id", "x"),
+    )
+    .await;
+    assert!(
+        text.contains("the extra field `ref_id` is a typed option"),
+        "{text}"
+    );
+    let (_, text) = refused_before_sending(
+        &client,
+        Media::bytes(png("extra"), "a.png"),
+        &SubmitOptions::new().extra("image", "x"),
+    )
+    .await;
+    assert!(
+        text.contains("the extra field `image` carries the media"),
+        "{text}"
+    );
+
+    assert_eq!(anything.calls_async().await, 0, "no request was sent");
+}
+
+#[tokio::test]
+async fn extra_fields_reach_the_wire_as_given_beside_the_typed_options() {
+    let server = MockServer::start_async().await;
+    let submit = server.classify_image(|when, then| {
+        when.ref_id("order-42")
+            .with_heatmap(true)
+            .into_inner()
+            .is_true(|req| {
+                form_part(req, "with_watermark").is_some_and(|p| p.data == b"strict")
+                    && form_part(req, "image").is_some()
+            });
+        then.success(
+            200,
+            &types::IdentifierResponse {
+                identifier: Some(IMAGE_ID.to_string()),
+            },
+        );
+    });
+    let (client, _clock) = client_for(&server.base_url());
+    let options = SubmitOptions::new()
+        .ref_id("order-42")
+        .with_heatmap(true)
+        .extra("with_watermark", "strict");
+    assert!(
+        !identifai_api::form_fields::CLASSIFY_IMAGE.contains(&"with_watermark"),
+        "the spec does not know the field"
+    );
+    let submission = client
+        .submit_with(Media::bytes(png("extra"), "a.png"), &options)
+        .await
+        .expect("submitted");
+    assert_eq!(submission.identifier, IMAGE_ID);
+    submit.assert_calls_async(1).await;
+}
+
 // 6. Batches.
 
 #[tokio::test]
