@@ -10,6 +10,10 @@
 
 #![cfg(feature = "cli")]
 
+mod support;
+
+use support::{SAMPLE, records, variants};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -20,23 +24,9 @@ use identifai_ext::sandbox::Sandbox;
 use predicates::prelude::*;
 use serde_json::Value;
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png");
-
-/// The binary with a clean environment: no key, no base URL, no config
-/// file, no `NO_COLOR`.
+/// The binary with a clean environment (see `support`).
 fn identifai() -> Command {
-    let mut cmd = Command::cargo_bin("identifai").expect("the identifai binary is built");
-    for name in [
-        "IDENTIFAI_API_KEY",
-        "IDENTIFAI_BASE_URL",
-        "IDENTIFAI_CONFIG",
-        "NO_COLOR",
-    ] {
-        cmd.env_remove(name);
-    }
-    cmd.env("HOME", "/nonexistent/identifai-cli-tests")
-        .env("XDG_CONFIG_HOME", "/nonexistent/identifai-cli-tests/config");
-    cmd
+    Command::from_std(support::identifai_process())
 }
 
 /// The binary against a sandbox of its own.
@@ -68,17 +58,6 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
     (code, stdout, stderr)
 }
 
-/// The JSON lines of stdout, in input order: `classify` writes each when
-/// it is final, with the input's `index`.
-fn records(stdout: &str) -> Vec<Value> {
-    let mut records: Vec<Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect();
-    records.sort_by_key(|r| r["index"].as_u64());
-    records
-}
-
 /// Classifies `inputs` against `cmd` as JSON lines; every run must succeed
 /// unless `fail_on` is given.
 fn classify(mut cmd: Command, inputs: &[&str]) -> Vec<Value> {
@@ -86,21 +65,6 @@ fn classify(mut cmd: Command, inputs: &[&str]) -> Vec<Value> {
     let (code, stdout, stderr) = run(&mut cmd);
     assert_eq!(code, 0, "stderr: {stderr}");
     records(&stdout)
-}
-
-/// Copies of the sample that differ in content (bytes after the PNG's end),
-/// so that the sandbox judges each on its own.
-fn variants(dir: &Path, count: usize) -> Vec<PathBuf> {
-    let sample = std::fs::read(SAMPLE).unwrap();
-    (0..count)
-        .map(|i| {
-            let mut bytes = sample.clone();
-            bytes.extend_from_slice(format!("variant-{i}").as_bytes());
-            let path = dir.join(format!("variant-{i:02}.png"));
-            std::fs::write(&path, bytes).unwrap();
-            path
-        })
-        .collect()
 }
 
 fn text(value: &Value) -> &str {

@@ -196,6 +196,32 @@ fn client(server: &Faulty) -> Client {
         .unwrap()
 }
 
+/// Image submissions with these identifiers.
+fn images(ids: &[String]) -> Vec<Submission> {
+    ids.iter()
+        .map(|id| Submission {
+            identifier: id.clone(),
+            kind: MediaKind::Image,
+        })
+        .collect()
+}
+
+/// A client of `server` that reads at most 1 MiB of an answer.
+fn capped_client(server: &Faulty) -> Client {
+    Client::builder()
+        .api_key("fault-key")
+        .base_url(server.base_url.clone())
+        .pacing(None)
+        .max_response_bytes(1 << 20)
+        .wait(WaitPolicy {
+            timeout: Duration::from_secs(5),
+            initial_interval: Duration::from_millis(20),
+            ..WaitPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
 fn abc() -> Submission {
     Submission {
         identifier: "abc".into(),
@@ -309,13 +335,7 @@ async fn a_5_gb_content_length_is_refused_unread_with_the_identifier() {
 #[tokio::test]
 async fn a_body_past_the_cap_is_cut_off() {
     let server = Faulty::start(|_, _| Act::Chunked(4 << 20)).await;
-    let client = Client::builder()
-        .api_key("fault-key")
-        .base_url(server.base_url.clone())
-        .pacing(None)
-        .max_response_bytes(1 << 20)
-        .build()
-        .unwrap();
+    let client = capped_client(&server);
     let error = client.wait(&abc()).await.expect_err("too large");
     assert!(
         matches!(error.cause(), Error::TooLarge { limit } if *limit == 1 << 20),
@@ -338,25 +358,8 @@ async fn a_list_answer_past_the_cap_asks_for_fewer() {
         )
     })
     .await;
-    let client = Client::builder()
-        .api_key("fault-key")
-        .base_url(server.base_url.clone())
-        .pacing(None)
-        .max_response_bytes(1 << 20)
-        .wait(WaitPolicy {
-            timeout: Duration::from_secs(5),
-            initial_interval: Duration::from_millis(20),
-            ..WaitPolicy::default()
-        })
-        .build()
-        .unwrap();
-    let submissions: Vec<Submission> = ids
-        .iter()
-        .map(|id| Submission {
-            identifier: id.clone(),
-            kind: MediaKind::Image,
-        })
-        .collect();
+    let client = capped_client(&server);
+    let submissions = images(&ids);
     for (result, id) in client.wait_all(&submissions).await.iter().zip(&ids) {
         let analysis = result.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(analysis.identifier(), Some(id.as_str()));
@@ -398,13 +401,7 @@ async fn a_list_answering_414_is_asked_for_fewer() {
         json(200, format!("[{}]", found.join(",")))
     })
     .await;
-    let submissions: Vec<Submission> = ids
-        .iter()
-        .map(|id| Submission {
-            identifier: id.clone(),
-            kind: MediaKind::Image,
-        })
-        .collect();
+    let submissions = images(&ids);
     let results = client(&server).wait_all(&submissions).await;
     for (result, id) in results.iter().zip(&ids) {
         let analysis = result.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));

@@ -3,6 +3,10 @@
 //! against a sandbox of the test's.
 #![cfg(all(feature = "cli", unix))]
 
+mod support;
+
+use support::{SAMPLE, records};
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,39 +17,22 @@ use identifai_ext::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png");
-
-/// The binary with a clean environment, against `base_url`.
+/// The binary with a clean environment (see `support`), against
+/// `base_url`.
 fn identifai(base_url: &str, key: &str) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("identifai"));
-    for name in [
-        "IDENTIFAI_API_KEY",
-        "IDENTIFAI_BASE_URL",
-        "IDENTIFAI_CONFIG",
-        "NO_COLOR",
-    ] {
-        cmd.env_remove(name);
-    }
-    cmd.env("HOME", "/nonexistent/identifai-cli-tests")
-        .env("XDG_CONFIG_HOME", "/nonexistent/identifai-cli-tests/config")
-        .args(["--base-url", base_url, "--api-key", key])
+    let mut cmd = support::identifai_process();
+    cmd.args(["--base-url", base_url, "--api-key", key])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
 }
 
-/// Distinct PNGs in `dir`.
+/// Distinct PNGs in `dir`, by path.
 fn images(dir: &Path, count: usize) -> Vec<String> {
-    let sample = std::fs::read(SAMPLE).unwrap();
-    (0..count)
-        .map(|i| {
-            let mut bytes = sample.clone();
-            bytes.extend_from_slice(format!("long-batch-{i}").as_bytes());
-            let path = dir.join(format!("image-{i}.png"));
-            std::fs::write(&path, bytes).unwrap();
-            path.display().to_string()
-        })
+    support::variants(dir, count)
+        .iter()
+        .map(|p| p.display().to_string())
         .collect()
 }
 
@@ -102,15 +89,6 @@ fn finish(mut child: Child) -> (Option<i32>, String, String) {
         .unwrap();
     assert!(!stderr.contains("panicked"), "a panic: {stderr}");
     (status.code(), stdout, stderr)
-}
-
-fn records(stdout: &str) -> Vec<Value> {
-    let mut records: Vec<Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect();
-    records.sort_by_key(|r| r["index"].as_u64());
-    records
 }
 
 fn journal_lines(path: &Path) -> Vec<Value> {
@@ -184,8 +162,9 @@ fn stalling_server() -> String {
     format!("http://{address}")
 }
 
-#[test]
-fn an_upload_unanswered_after_the_grace_period_is_reported_as_unknown() {
+/// A run whose upload is under way (to a server that never answers) when
+/// it gets SIGINT.
+fn interrupted_while_uploading() -> Child {
     let base = stalling_server();
     let child = identifai(&base, "key")
         .args(["classify", "-o", "jsonl", SAMPLE])
@@ -193,6 +172,12 @@ fn an_upload_unanswered_after_the_grace_period_is_reported_as_unknown() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
     signal(&child, "INT");
+    child
+}
+
+#[test]
+fn an_upload_unanswered_after_the_grace_period_is_reported_as_unknown() {
+    let child = interrupted_while_uploading();
     let (exit, stdout, stderr) = finish(child);
     assert_eq!(exit, Some(130), "{stderr}");
     let found = records(&stdout);
@@ -210,13 +195,7 @@ fn an_upload_unanswered_after_the_grace_period_is_reported_as_unknown() {
 
 #[test]
 fn a_second_sigint_exits_at_once() {
-    let base = stalling_server();
-    let child = identifai(&base, "key")
-        .args(["classify", "-o", "jsonl", SAMPLE])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    signal(&child, "INT");
+    let child = interrupted_while_uploading();
     std::thread::sleep(Duration::from_millis(200));
     let second = Instant::now();
     signal(&child, "INT");
