@@ -25,6 +25,12 @@ fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={}", spec.display());
     println!("cargo:rerun-if-changed={}", overlay.display());
     println!("cargo:rerun-if-changed=build");
+    // For the snapshot test (tests/snapshot.rs), which reads what was
+    // generated; the build itself never reads the snapshot.
+    println!(
+        "cargo:rustc-env=IDENTIFAI_GENERATED_DIR={}",
+        out_dir.display()
+    );
 
     match codegen::generate_files(&spec, &overlay, &out_dir) {
         Ok(report) => {
