@@ -23,7 +23,8 @@
 //! ```
 //!
 //! - [`Client`]: [`submit`](Client::submit), [`wait`](Client::wait),
-//!   [`classify`](Client::classify), [`classify_batch`](Client::classify_batch),
+//!   [`classify`](Client::classify), [`classify_stream`](Client::classify_stream),
+//!   [`classify_batch`](Client::classify_batch),
 //!   [`heatmap`](Client::heatmap), [`override_classification`](Client::override_classification),
 //!   [`credits`](Client::credits), [`partner_users`](Client::partner_users) …
 //! - [`Media`]: a path, bytes, a reader or stream, or a URL.
