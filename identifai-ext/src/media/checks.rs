@@ -1,4 +1,4 @@
-//! Media input: what `prepare` refuses before a byte is sent (and how it
+//! Media input (the crate's own tests of its internals): what `prepare` refuses before a byte is sent (and how it
 //! says so), the kind and MIME type sniffed from real headers, and parts
 //! that reach a mock server intact, once or again.
 //!
@@ -8,13 +8,14 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+use super::prepare::{Prepared, Upload, prepare};
+use super::{Media, MediaKind};
+use crate::{Error, InputError};
 use bytes::Bytes;
 use futures_util::stream;
 use httpmock::MockServer;
 use identifai_api::Client;
 use identifai_api::mock::MockServerExt;
-use identifai_ext::media::{Media, MediaKind, Prepared, Upload, prepare};
-use identifai_ext::{Error, InputError};
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -524,7 +525,16 @@ async fn a_url_is_passed_on_with_its_kind_and_nothing_downloaded() {
     let media =
         Media::url("https://example.com/call.mp4", MediaKind::Video).kind(MediaKind::Speech);
     let prepared = prepare(media).await.expect("a valid URL");
-    assert_eq!(prepared.kind(), MediaKind::Speech);
+    assert!(
+        matches!(
+            prepared,
+            Prepared::Url {
+                kind: MediaKind::Speech,
+                ..
+            }
+        ),
+        "{prepared:?}"
+    );
 }
 
 // Sniffing.
