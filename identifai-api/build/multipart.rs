@@ -306,7 +306,7 @@ fn analyze_responses(op: &Value, pascal: &str, doc: &mut Value) -> Result<Vec<Re
                     .ok_or("a JSON response without a schema")?;
                 match schema.get("$ref").and_then(Value::as_str) {
                     Some(r) => {
-                        let ident = type_ident(r.rsplit('/').next().unwrap_or_default())
+                        let ident = type_ident(crate::openapi::ref_name(r))
                             .map_err(|e| format!("the response schema {e}"))?;
                         Body::Json(quote! { types::#ident })
                     }

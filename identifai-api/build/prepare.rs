@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::openapi::METHODS;
+pub use crate::openapi::resolve;
+
 pub const OPEN_ENUM_KEY: &str = "x-identifai-open-enum";
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// An enum that must accept values the spec does not list.
 #[derive(Debug, Clone)]
@@ -297,17 +297,6 @@ fn check_operations(doc: &Value) -> Result<(), String> {
         Ok(())
     } else {
         Err(problems.join("\n"))
-    }
-}
-
-/// Follows a local `$ref` once.
-pub fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(reference) => reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-            .unwrap_or(node),
-        None => node,
     }
 }
 

@@ -9,6 +9,8 @@ mod codegen;
 mod enums;
 #[path = "../build/multipart.rs"]
 mod multipart;
+#[path = "../build/openapi.rs"]
+mod openapi;
 #[path = "../build/overlay.rs"]
 mod overlay;
 #[path = "../build/prepare.rs"]

@@ -154,10 +154,7 @@ fn order_key(change: &Change) -> (bool, Option<(&str, &str)>, &str) {
     (!change.breaking, operation, &change.location)
 }
 
-/// The operations of a path item, in the order of the specification.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::openapi::METHODS;
 const JSON: &str = "application/json";
 /// What a missing schema is compared as: any value.
 static NULL: Value = Value::Null;
@@ -525,19 +522,7 @@ fn show(value: &Value) -> String {
     }
 }
 
-/// Follows local `$ref`s (`#/components/…`); a `$ref` that leads nowhere is
-/// kept as it is.
-fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..MAX_DEPTH {
-        let target = node.get("$ref").and_then(Value::as_str);
-        let pointer = target.and_then(|t| t.strip_prefix('#'));
-        match pointer.and_then(|p| doc.pointer(p)) {
-            Some(found) => node = found,
-            None => break,
-        }
-    }
-    node
-}
+use crate::openapi::resolve;
 
 /// The only member of `allOf: [member]`, a wrapper that changes no type.
 fn single_all_of(node: &Value) -> Option<&Value> {
@@ -550,7 +535,7 @@ fn single_all_of(node: &Value) -> Option<&Value> {
 /// The name of the schema a node refers to, directly or as `allOf: [$ref]`.
 fn ref_name(node: &Value) -> Option<String> {
     match node.get("$ref").and_then(Value::as_str) {
-        Some(target) => target.rsplit('/').next().map(str::to_owned),
+        Some(target) => Some(crate::openapi::ref_name(target).to_owned()),
         None => single_all_of(node).and_then(ref_name),
     }
 }

@@ -22,6 +22,9 @@ mod enums;
 #[path = "../../identifai-api/build/multipart.rs"]
 mod multipart;
 #[allow(dead_code)]
+#[path = "../../identifai-api/build/openapi.rs"]
+pub mod openapi;
+#[allow(dead_code)]
 #[path = "../../identifai-api/build/overlay.rs"]
 pub mod overlay;
 #[allow(dead_code)]

@@ -110,9 +110,7 @@ const DOCUMENT: &[&str] = &[
     "components",
 ];
 const INFO: &[&str] = &["title", "version", "description"];
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::openapi::METHODS;
 const OPERATION: &[&str] = &[
     "tags",
     "summary",
@@ -222,7 +220,7 @@ fn walk_map(map: &Map<String, Value>, kind: Kind) -> Map<String, Value> {
         Kind::Info => order(&mut keys, INFO),
         Kind::PathItem => {
             let mut fixed = vec!["summary", "description", "parameters"];
-            fixed.extend_from_slice(METHODS);
+            fixed.extend_from_slice(&METHODS);
             order(&mut keys, &fixed)
         }
         Kind::Operation => order(&mut keys, OPERATION),

@@ -1,0 +1,34 @@
+//! Walking OpenAPI documents (as JSON values): the one set of helpers that
+//! the build's modules and xtask share (xtask includes this file by path).
+
+use serde_json::Value;
+
+/// The operations a path item may hold, in the specification's order.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// How many `$ref`s in a row are followed before giving up (a cycle).
+const MAX_REFS: usize = 32;
+
+/// Follows local `$ref`s (`#/components/…`) to what they point at; a
+/// `$ref` that leads nowhere, or a cycle, stops at the last node found.
+pub fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..MAX_REFS {
+        let pointer = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| reference.strip_prefix('#'));
+        match pointer.and_then(|p| doc.pointer(p)) {
+            Some(found) => node = found,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The name a `$ref` points at: its last segment
+/// (`#/components/schemas/User` → `User`).
+pub fn ref_name(reference: &str) -> &str {
+    reference.rsplit('/').next().unwrap_or(reference)
+}
