@@ -33,7 +33,8 @@
 //!
 //! The generated client is re-exported as [`api`] (and its items at the top
 //! level), so one dependency suffices. Feature `blocking` adds
-//! [`blocking::Client`] for code without an async runtime.
+//! [`blocking::Client`] for code without an async runtime; feature
+//! `overlay` adds [`overlay`], heatmaps blended over their images.
 
 #![warn(missing_docs)]
 
@@ -45,6 +46,8 @@ pub mod blocking;
 mod client;
 mod error;
 pub mod media;
+#[cfg(feature = "overlay")]
+pub mod overlay;
 mod pacing;
 mod pipeline;
 mod retry;

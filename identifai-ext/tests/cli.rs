@@ -537,6 +537,66 @@ fn heatmap_saves_a_png() {
 }
 
 #[test]
+fn heatmap_overlay_saves_the_image_with_its_heatmap() {
+    use identifai_ext::overlay::image;
+    let sandbox = Sandbox::start().expect("the sandbox starts");
+    let found = classify(against(&sandbox), &["--heatmap", SAMPLE]);
+    let id = text(&found[0]["identifier"]).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("overlay.png");
+    let overlay = |opacity: &str| -> image::RgbaImage {
+        let (code, stdout, stderr) = run(against(&sandbox)
+            .args([
+                "heatmap",
+                &id,
+                "--overlay",
+                SAMPLE,
+                "--opacity",
+                opacity,
+                "--file",
+            ])
+            .arg(&file));
+        assert_eq!(code, 0, "{stderr}");
+        let saved = std::fs::read(&file).unwrap();
+        assert_eq!(records(&stdout)[0]["bytes"], saved.len());
+        image::load_from_memory(&saved).unwrap().to_rgba8()
+    };
+    let sample = image::open(SAMPLE).unwrap().to_rgba8();
+    let blended = overlay("0.8");
+    assert_eq!(blended.dimensions(), sample.dimensions());
+    let changed = blended
+        .pixels()
+        .zip(sample.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(changed > 64 * 64 / 2, "{changed} pixels changed");
+    assert_eq!(overlay("0"), sample, "opacity 0: the image as it is");
+
+    // A file that is not an image is refused before any request.
+    let before = sandbox.requests();
+    let not_image = dir.path().join("notes.txt");
+    std::fs::write(&not_image, "hello").unwrap();
+    let (code, _, stderr) = run(against(&sandbox)
+        .args(["heatmap", &id, "--file"])
+        .arg(dir.path().join("x.png"))
+        .arg("--overlay")
+        .arg(&not_image));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("notes.txt") && stderr.contains("PNG, JPEG"),
+        "{stderr}"
+    );
+    assert_eq!(sandbox.requests(), before);
+    assert!(!dir.path().join("x.png").exists());
+    // Opacities outside 0..1, or without an image to blend over.
+    let (code, _, _) =
+        run(against(&sandbox).args(["heatmap", &id, "--overlay", SAMPLE, "--opacity", "2"]));
+    assert_eq!(code, 2);
+    let (code, _, _) = run(against(&sandbox).args(["heatmap", &id, "--opacity", "0.5"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
 fn override_changes_later_verdicts() {
     let sandbox = Sandbox::start().expect("the sandbox starts");
     let found = classify(against(&sandbox), &[SAMPLE]);

@@ -314,6 +314,17 @@ pub struct Heatmap {
     /// heatmap-IDENTIFIER.png]. Named --file: --output is the output format.
     #[arg(short, long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+
+    /// Save the heatmap blended over this image (the one submitted), as a
+    /// PNG of the image's dimensions, upright.
+    #[arg(long, value_name = "IMAGE")]
+    pub overlay: Option<PathBuf>,
+
+    /// How much the heatmap covers the image where it is hottest, from 0 to
+    /// 1 (with --overlay).
+    #[arg(long, value_name = "0..1", default_value_t = 0.6, requires = "overlay",
+          value_parser = parse_opacity)]
+    pub opacity: f32,
 }
 
 /// `identifai override`.
@@ -381,6 +392,15 @@ pub struct CreateUser {
     /// The user may keep submitted files.
     #[arg(long)]
     pub save_files: bool,
+}
+
+/// An opacity: from 0 to 1.
+fn parse_opacity(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(o) if (0.0..=1.0).contains(&o) => Ok(o),
+        Ok(_) => Err("must be from 0 to 1".into()),
+        Err(_) => Err(format!("`{text}` is not a number from 0 to 1")),
+    }
 }
 
 /// Seconds, fractions allowed: more than 0, at most a day.

@@ -1,16 +1,17 @@
 //! `heatmap`, `override`, `credits` and `users`.
 
-use std::io::BufRead;
-use std::path::PathBuf;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 
 use futures_util::TryStreamExt;
+use identifai_ext::overlay::{HeatmapOverlay, Picture, default_limits, encode_png};
 use identifai_ext::types::{self, Classification};
 use identifai_ext::{InputError, MediaKind, UserForm, UserQuery};
 use serde_json::json;
 
 use crate::Context;
 use crate::args::{self, Users, Verdict};
-use crate::exit::{Failure, INPUT};
+use crate::exit::{Failure, INPUT, SERVER};
 use crate::output::{Cell, Report, Style};
 
 /// `identifai heatmap`.
@@ -18,12 +19,17 @@ pub fn heatmap(ctx: &Context, args: args::Heatmap) -> Result<Report, Failure> {
     let file = args
         .file
         .unwrap_or_else(|| PathBuf::from(format!("{}.png", file_stem(&args.identifier))));
-    let spinner = ctx.spinner(format!("downloading the heatmap of {}", args.identifier));
-    let saved = ctx
-        .runtime
-        .block_on(ctx.session.client.save_heatmap(&args.identifier, &file));
-    spinner.finish_and_clear();
-    let bytes = saved?;
+    let bytes = match &args.overlay {
+        None => {
+            let spinner = ctx.spinner(format!("downloading the heatmap of {}", args.identifier));
+            let saved = ctx
+                .runtime
+                .block_on(ctx.session.client.save_heatmap(&args.identifier, &file));
+            spinner.finish_and_clear();
+            saved?
+        }
+        Some(image) => overlay(ctx, &args.identifier, image, args.opacity, &file)?,
+    };
     let mut report = Report::new(
         &["identifier", "file", "bytes"],
         &["IDENTIFIER", "FILE", "BYTES"],
@@ -38,6 +44,86 @@ pub fn heatmap(ctx: &Context, args: args::Heatmap) -> Result<Report, Failure> {
         ],
     );
     Ok(report)
+}
+
+/// `heatmap --overlay`: the image is read and decoded first (so a wrong
+/// one costs no request), then the heatmap downloaded and blended over it;
+/// the PNG is written whole or not at all. Returns its size.
+fn overlay(
+    ctx: &Context,
+    identifier: &str,
+    image: &Path,
+    opacity: f32,
+    file: &Path,
+) -> Result<u64, Failure> {
+    let shown = image.display();
+    let size = std::fs::metadata(image)
+        .map_err(|e| Failure::new(INPUT, format!("cannot read {shown}: {e}")))?
+        .len();
+    let limit = MediaKind::Image.max_bytes();
+    if size > limit {
+        return Err(Failure::new(
+            INPUT,
+            format!(
+                "{shown} is larger than the {} an image can be, so it is not the image that was                  submitted; give that one to --overlay",
+                MediaKind::Image.limit_text()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(image)
+        .map_err(|e| Failure::new(INPUT, format!("cannot read {shown}: {e}")))?;
+    let settings = HeatmapOverlay::new().opacity(opacity);
+    let picture = Picture::decode(&bytes, &default_limits()).map_err(|e| in_file(&e, image))?;
+    drop(bytes);
+    let spinner = ctx.spinner(format!("downloading the heatmap of {identifier}"));
+    let heatmap = ctx.runtime.block_on(ctx.session.client.heatmap(identifier));
+    spinner.finish_and_clear();
+    let blended = settings.blend(&picture, &heatmap?).map_err(|e| match e {
+        // What the service sent, not what was given here.
+        identifai_ext::Error::InvalidInput(e) if e.subject == "the heatmap" => Failure::new(
+            SERVER,
+            format!(
+                "the heatmap the service sent for {identifier} {}",
+                e.problem
+            ),
+        ),
+        other => other.into(),
+    })?;
+    let png = encode_png(&blended)?;
+    write_whole(file, &png)?;
+    Ok(png.len() as u64)
+}
+
+/// An error about "the image", naming the file.
+fn in_file(error: &identifai_ext::Error, image: &Path) -> Failure {
+    let message = match error {
+        identifai_ext::Error::InvalidInput(e) if e.subject == "the image" => {
+            format!("{}: {}", image.display(), e.problem)
+        }
+        other => other.to_string(),
+    };
+    Failure::new(INPUT, message)
+}
+
+/// Writes `bytes` to `path` through a file beside it, renamed when whole.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let written = std::fs::File::create(&partial).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&partial, path)) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(Failure::new(
+            INPUT,
+            format!("cannot write {}: {e}", path.display()),
+        ));
+    }
+    Ok(())
 }
 
 /// An identifier made safe as a file name.
