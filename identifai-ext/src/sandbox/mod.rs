@@ -192,6 +192,11 @@ impl Sandbox {
         self.state.lock().map(|s| s.submissions).unwrap_or_default()
     }
 
+    /// How many heatmaps it has sent.
+    pub fn heatmaps(&self) -> u64 {
+        self.state.lock().map(|s| s.heatmaps).unwrap_or_default()
+    }
+
     /// How many requests it refused with 429 for passing the rate limits.
     pub fn rate_limited(&self) -> u64 {
         self.state

@@ -37,6 +37,8 @@ pub(super) struct State {
     pub rate_limited: u64,
     /// How many submissions were answered with an identifier.
     pub submissions: u64,
+    /// How many heatmaps were sent.
+    pub heatmaps: u64,
     pub credits: f64,
     pub spent: f64,
     /// The submissions by identifier.
@@ -60,6 +62,7 @@ impl State {
             requests: 0,
             rate_limited: 0,
             submissions: 0,
+            heatmaps: 0,
             spent: 0.0,
             records: HashMap::new(),
             overrides: HashMap::new(),

@@ -222,6 +222,13 @@ pub struct Classify {
     #[arg(long, value_name = "FILE")]
     pub journal: Option<std::path::PathBuf>,
 
+    /// Also write an HTML report to FILE, to look at the batch in a
+    /// browser: a card per input (thumbnail, verdict, confidence, models,
+    /// C2PA, the heatmap over the image with --heatmap) and a summary. One
+    /// self-contained file, readable while the run goes on.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub options: SubmitArgs,
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -24,6 +24,7 @@ use crate::inputs::{self, Input, Source};
 use crate::journal::{Entry, Journal, Past, Stored};
 use crate::output::{Report, Sink};
 use crate::records::{self, FIELDS, HEADERS, Outcome, Problem, report};
+use crate::report::{self as html_report, Report as HtmlReport};
 
 /// How long uploads under way may still take to answer once the run is
 /// told to stop.
@@ -55,17 +56,6 @@ pub fn classify(
     let options = submit_options(&args.options);
     let mut inputs = inputs::expand(&args.inputs, kind);
     let labels: Vec<String> = inputs.iter().map(|i| i.label.clone()).collect();
-    let mut sink = Sink::new(Report::new(FIELDS, HEADERS), format, colour);
-    let mut code = exit::OK;
-    let mut resumable = Vec::new();
-    let mut emit = |sink: &mut Sink, index: usize, outcome: Outcome| -> Result<(), Failure> {
-        let line = records::line(ctx, index, &labels[index], outcome);
-        code = exit::worst(code, line.code);
-        resumable.extend(line.resumable);
-        sink.push(line.record, line.row)
-            .map_err(|e| Failure::new(exit::INPUT, format!("cannot write the results: {e}")))
-    };
-
     // With a journal: what earlier runs did, and each input's content key.
     let mut journal = None;
     let mut past = HashMap::new();
@@ -88,6 +78,48 @@ pub fn classify(
             }
         }
     }
+
+    // The report, created before anything is sent (a path it cannot be
+    // written to costs nothing), and the files its thumbnails come from.
+    let previews: Vec<Option<PathBuf>> = inputs
+        .iter()
+        .map(|i| match &i.source {
+            Some(Source::Path(path)) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let html = match &args.report {
+        Some(path) => Some(HtmlReport::create(
+            path,
+            html_report::Settings {
+                sandboxed: ctx.sandboxed,
+                heatmaps: args.options.heatmap,
+                inputs: inputs.len(),
+            },
+            heatmap_fetcher(ctx),
+        )?),
+        None => None,
+    };
+    let hurry = html.as_ref().map(HtmlReport::hurry);
+
+    let mut sink = Sink::new(Report::new(FIELDS, HEADERS), format, colour);
+    let mut code = exit::OK;
+    let mut resumable = Vec::new();
+    let mut emit = |sink: &mut Sink, index: usize, outcome: Outcome| -> Result<(), Failure> {
+        if let Some(html) = &html {
+            html.add(html_report::Card {
+                index,
+                label: labels[index].clone(),
+                preview: previews[index].clone(),
+                outcome: clone_outcome(&outcome),
+            });
+        }
+        let line = records::line(ctx, index, &labels[index], outcome);
+        code = exit::worst(code, line.code);
+        resumable.extend(line.resumable);
+        sink.push(line.record, line.row)
+            .map_err(|e| Failure::new(exit::INPUT, format!("cannot write the results: {e}")))
+    };
 
     // One group per submission; inputs refused already are reported now.
     let mut groups: Vec<Group> = Vec::new();
@@ -196,6 +228,9 @@ pub fn classify(
                         std::process::exit(i32::from(code));
                     }
                     stopped = Some(code);
+                    if let Some(hurry) = &hurry {
+                        hurry.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
                     stream.stop_submitting();
                     grace_over.as_mut().reset(tokio::time::Instant::now() + STOP_GRACE);
                     ctx.note("stopping: no more uploads; waiting a moment for those under way");
@@ -295,6 +330,12 @@ pub fn classify(
     }
     sink.finish()
         .map_err(|e| Failure::new(exit::INPUT, format!("cannot write the results: {e}")))?;
+    if let Some(html) = html {
+        html.finish()?;
+        if let Some(path) = &args.report {
+            ctx.note(&format!("the report is in {}", path.display()));
+        }
+    }
     match (&args.journal, stopped.is_some() || !resumable.is_empty()) {
         (Some(path), true) if !ctx.quiet => ctx.note(&format!(
             "{} holds the submissions; resume with the same command: {}",
@@ -304,6 +345,19 @@ pub fn classify(
         _ => records::resume_hints(ctx, &resumable),
     }
     Ok(stopped.unwrap_or(code))
+}
+
+/// How the report downloads heatmaps: on the command's runtime, through
+/// the client's pacing (each one a GET of the budget).
+fn heatmap_fetcher(ctx: &Context) -> html_report::Fetch {
+    let client = ctx.session.client.clone();
+    let runtime = ctx.runtime.handle().clone();
+    Box::new(move |identifier| {
+        runtime
+            .block_on(client.heatmap(identifier))
+            .map(|bytes| bytes.to_vec())
+            .map_err(|e| exit::describe(&e))
+    })
 }
 
 /// An outcome the journal kept.

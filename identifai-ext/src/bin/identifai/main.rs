@@ -38,6 +38,7 @@ mod inputs;
 mod journal;
 mod output;
 mod records;
+mod report;
 mod signals;
 
 use std::io::{IsTerminal, Write};

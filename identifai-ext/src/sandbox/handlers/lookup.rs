@@ -83,10 +83,11 @@ pub(in crate::sandbox) async fn heatmap(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    let state = admitted(&state, &headers, Method::Get)?;
+    let mut state = admitted(&state, &headers, Method::Get)?;
     match state.records.get(&id) {
         Some(record) if record.kind == MediaKind::Image && record.heatmap => {
             let png = png::heatmap(&record.hash);
+            state.heatmaps += 1;
             Ok(marked(
                 ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
             ))
