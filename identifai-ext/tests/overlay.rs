@@ -5,11 +5,11 @@
 
 #![cfg(feature = "overlay")]
 
+use identifai_ext::Error;
 use identifai_ext::overlay::image::{
     self, DynamicImage, GrayImage, ImageEncoder, Luma, Rgb, RgbImage, Rgba, RgbaImage,
 };
 use identifai_ext::overlay::{HeatmapOverlay, Picture, default_limits, encode_jpeg, encode_png};
-use identifai_ext::{Error, Media, SubmitOptions};
 
 /// An image of `w`×`h`: the left half red, the right half blue.
 fn halves(w: u32, h: u32) -> RgbImage {
@@ -271,6 +271,7 @@ fn limits_and_bad_input_are_errors_that_say_what_to_do() {
 #[tokio::test]
 #[cfg(feature = "sandbox")]
 async fn the_sandboxs_heatmap_over_the_sample() {
+    use identifai_ext::{Media, SubmitOptions};
     let sandbox = identifai_ext::sandbox::Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
     let sample = std::fs::read(concat!(

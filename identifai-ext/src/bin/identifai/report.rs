@@ -646,7 +646,12 @@ mod tests {
             Some("https://app.identifai.net/r/1")
         );
         assert_eq!(dashboard(Some("HTTP://x")), Some("HTTP://x"));
-        for url in ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", ""] {
+        for url in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "",
+        ] {
             assert_eq!(dashboard(Some(url)), None, "{url}");
         }
     }
@@ -668,7 +673,10 @@ mod tests {
             ),
         };
         let html = card_html(&card, &Pictures::default());
-        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
         assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;more&quot;"));
         assert!(html.contains("a&amp;b.png"));
         assert!(html.contains("style=\"order:7\""));
