@@ -177,6 +177,20 @@ fn a_field_named_like_the_generic_setter_is_reported() {
 }
 
 #[test]
+fn a_field_named_like_the_builders_own_items_is_reported() {
+    for name in ["new", "send"] {
+        let spec = with_operation(
+            "/api/clashing",
+            multipart_operation(Some("clashing"), json!({ name: {"type": "string"} })),
+        );
+        let error = generate(&spec).expect_err("refused");
+        assert!(error.contains("`clashing`"), "{name}: {error}");
+        assert!(error.contains(&format!("`{name}`")), "{name}: {error}");
+        assert!(error.contains("builder uses that name"), "{name}: {error}");
+    }
+}
+
+#[test]
 fn a_multipart_field_the_generator_cannot_handle_names_the_operation_and_field() {
     let mut spec = spec();
     spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]
@@ -338,6 +352,13 @@ fn fields_named_like_the_generated_locals_keep_their_own_values() {
         assert!(client.contains(&part), "missing `{part}`");
         assert!(client.contains(&format!("if let Some(value) = input_{name} {{")));
     }
+    // The builder keeps its own client under a name no input can take, so
+    // a `client` field is a struct field of its own (syn does not check
+    // that fields differ; the compiler would).
+    let builder = &client[client.find("pub struct Echo<'a>").unwrap()..];
+    let builder = &builder[..builder.find('}').unwrap()];
+    assert_eq!(builder.matches("client:").count(), 2, "{builder}");
+    assert!(builder.contains("__client: &'a super::Client"), "{builder}");
     syn::parse_file(&client).expect("the generated client parses");
 }
 
