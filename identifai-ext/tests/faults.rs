@@ -449,7 +449,7 @@ async fn a_post_reset_after_its_body_is_not_sent_again_and_says_so() {
 }
 
 /// The peak resident memory of the CLI fetching a 300 MB answer. Run by
-/// hand (`cargo test -p identifai-ext --all-features --test faults -- --ignored
+/// hand (`cargo test -p identifai-ext --all-features --test integration faults:: -- --ignored
 /// --nocapture`); it prints the figure and holds it under 64 MiB.
 #[cfg(all(feature = "cli", target_os = "linux"))]
 #[test]

@@ -8,7 +8,6 @@
 //! between polls takes no real time, and the tests read how long the SDK
 //! would have waited from the clock.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,9 +24,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-// Shared helpers.
+use crate::util::{KEY, TempDir, mock_client};
 
-const KEY: &str = "flows-test-key-Zk81";
+// Shared helpers.
 
 /// The identifier of the image in `image_classification.json`.
 const IMAGE_ID: &str = "2acb569d1f0e4b6c9a7d3e5f8b1c2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e";
@@ -51,15 +50,7 @@ const HEATMAP: &[u8] = include_bytes!("../../identifai-api/tests/fixtures/operat
 /// A client of `base_url` with no pacing, on a virtual clock that the test
 /// can read.
 fn client_for(base_url: &str) -> (Client, Clock) {
-    let clock = Clock::manual();
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(base_url)
-        .pacing(None)
-        .clock(clock.clone())
-        .build()
-        .expect("a valid client");
-    (client, clock)
+    mock_client(base_url)
 }
 
 /// A PNG (as far as its signature goes) whose bytes carry `#item-{tag}#`,
@@ -127,62 +118,6 @@ fn image_submission(identifier: &str) -> Submission {
     Submission {
         identifier: identifier.to_string(),
         kind: MediaKind::Image,
-    }
-}
-
-/// A directory of its own under the temporary directory, removed when
-/// dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "identifai-flows-{}-{}-{test}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("the temporary directory is created");
-        Self(path)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, contents).expect("the file is written");
-        path
-    }
-
-    /// A file that starts with `head` and is `len` bytes long; the rest is
-    /// a hole, so nothing more is written to disk.
-    fn sparse(&self, name: &str, head: &[u8], len: u64) -> PathBuf {
-        let path = self.file(name, head);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .and_then(|file| file.set_len(len))
-            .expect("the file is extended");
-        path
-    }
-
-    /// The names in the directory, sorted.
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .expect("the directory lists")
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -11,13 +11,7 @@ use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use identifai_ext::sandbox::{Sandbox, SandboxConfig};
 use identifai_ext::{BatchEvent, BatchOptions, Client, Limit, Media, RateLimits, WaitPolicy};
 
-fn sample_png() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .expect("the sample image")
-}
+use crate::util::sample_png;
 
 /// Another PNG for each seed: the sandbox tells files apart by content.
 fn png(seed: usize) -> Media {

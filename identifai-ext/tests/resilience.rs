@@ -8,18 +8,10 @@ use httpmock::MockServer;
 use identifai_ext::{Client, Clock, Error, MediaKind, Submission, UserQuery, WaitPolicy};
 use serde_json::json;
 
-const KEY: &str = "resilience-key-42";
+use crate::util::mock_client;
 
 fn client(server: &MockServer) -> (Client, Clock) {
-    let clock = Clock::manual();
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(server.base_url())
-        .pacing(None)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    (client, clock)
+    mock_client(&server.base_url())
 }
 
 fn submission(id: &str) -> Submission {

@@ -10,13 +10,7 @@ use identifai_ext::{
     UserQuery,
 };
 
-fn sample_png() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .expect("the sample image")
-}
+use crate::util::sample_png;
 
 /// A PNG of the sample's header with other pixels: another file.
 fn other_png(seed: u8) -> Vec<u8> {
