@@ -33,6 +33,7 @@
 //! every operation ([`mock::MockServerExt`]).
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod body;
 pub mod config;
@@ -73,6 +74,7 @@ pub mod mock {
     }
     pub use generated::*;
 
+    pub mod answers;
     mod form;
     pub use form::{FormPart, form_part, form_parts};
 }

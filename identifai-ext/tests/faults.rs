@@ -431,11 +431,7 @@ async fn a_list_answering_html_200_keeps_every_identifier_until_it_answers() {
 #[tokio::test]
 async fn a_post_reset_after_its_body_is_not_sent_again_and_says_so() {
     let server = Faulty::start(|_, _| Act::ResetAfterBody).await;
-    let png = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .unwrap();
+    let png = crate::util::sample_png();
     let error = client(&server)
         .submit(Media::bytes(png, "a.png"))
         .await
@@ -502,10 +498,7 @@ fn the_cli_timeout_holds_against_a_stall_and_prints_the_identifier() {
         .env("HOME", "/nonexistent/identifai-cli-tests")
         .args(["--base-url", &server.base_url, "--api-key", "fault-key"])
         .args(["classify", "-o", "jsonl", "--timeout", "2"])
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../samples/sample.png"
-        ))
+        .arg(crate::util::SAMPLE)
         .output()
         .unwrap();
     let took = started.elapsed();

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use httpmock::{HttpMockRequest, HttpMockResponse, Method, MockServer, Then};
-use identifai_api::mock::{MockServerExt, form_part, form_parts};
+use identifai_api::mock::{MockServerExt, answers, form_part, form_parts};
 use identifai_ext::types::{self, Classification};
 use identifai_ext::{
     Analysis, BatchOptions, Client, Clock, Error, Media, MediaKind, Submission, SubmitOptions,
@@ -34,18 +34,8 @@ const IMAGE_ID: &str = "2acb569d1f0e4b6c9a7d3e5f8b1c2d4e6f708192a3b4c5d6e7f8091a
 /// The hash of the video in `video_classification.json`.
 const VIDEO_HASH: &str = "1122bc92f4e8a07d3c5b9e1f6a2d8c4b7e0f3a9d5c1b8e2f6a4d0c7b3e9f5a18";
 
-/// The contents of a file in identifai-api's `tests/fixtures/operations/`.
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!(
-            "../../identifai-api/tests/fixtures/operations/",
-            $name
-        ))
-    };
-}
-
 /// The heatmap PNG that `get_image_heatmap` answers with.
-const HEATMAP: &[u8] = include_bytes!("../../identifai-api/tests/fixtures/operations/heatmap.png");
+const HEATMAP: &[u8] = answers::HEATMAP_PNG;
 
 /// A client of `base_url` with no pacing, on a virtual clock that the test
 /// can read.
@@ -253,7 +243,7 @@ async fn classify_uploads_the_sniffed_image_then_polls_until_the_result_is_done(
         when.identifier(IMAGE_ID)
             .into_inner()
             .header("x-api-key", KEY);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let (client, clock) = client_for(&server.base_url());
 
@@ -307,7 +297,7 @@ async fn a_404_right_after_submission_means_not_ready_then_the_result_arrives() 
     });
     let done = server.get_image_classification(|when, then| {
         when.identifier(IMAGE_ID);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -459,7 +449,7 @@ async fn a_deadline_returns_the_identifier_and_waiting_again_resumes() {
     pending.delete_async().await;
     let done = server.get_image_classification(|when, then| {
         when.identifier(IMAGE_ID);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let analysis = client
         .wait(&submission)
@@ -874,11 +864,11 @@ async fn a_batch_never_has_more_submissions_in_flight_than_its_bound() {
 // 8. Typed results.
 
 fn image_fixture() -> Analysis {
-    Analysis::Image(serde_json::from_str(fixture!("image_classification.json")).unwrap())
+    Analysis::Image(serde_json::from_str(answers::IMAGE_CLASSIFICATION).unwrap())
 }
 
 fn video_fixture() -> types::VideoClassification {
-    serde_json::from_str(fixture!("video_classification.json")).unwrap()
+    serde_json::from_str(answers::VIDEO_CLASSIFICATION).unwrap()
 }
 
 #[test]
@@ -962,8 +952,7 @@ fn a_video_result_gives_its_frames_their_verdicts_and_scores() {
 
 #[test]
 fn a_speech_result_gives_its_chunks_from_either_field() {
-    let single =
-        Analysis::Speech(serde_json::from_str(fixture!("audio_classification.json")).unwrap());
+    let single = Analysis::Speech(serde_json::from_str(answers::AUDIO_CLASSIFICATION).unwrap());
     let chunks: Vec<(Option<f64>, Option<f64>, Option<Classification>)> = single
         .chunks()
         .iter()
@@ -986,7 +975,7 @@ fn a_speech_result_gives_its_chunks_from_either_field() {
     );
 
     let listed: Vec<types::AudioClassification> =
-        serde_json::from_str(fixture!("audio_classifications.json")).unwrap();
+        serde_json::from_str(answers::AUDIO_CLASSIFICATIONS).unwrap();
     let clips = Analysis::Speech(listed[1].clone());
     let ranges: Vec<(Option<f64>, Option<f64>)> =
         clips.chunks().iter().map(|c| (c.start, c.end)).collect();
@@ -1001,7 +990,7 @@ fn a_speech_result_gives_its_chunks_from_either_field() {
 #[test]
 fn an_override_counts_over_the_verdict() {
     let listed: Vec<types::AudioClassification> =
-        serde_json::from_str(fixture!("audio_classifications.json")).unwrap();
+        serde_json::from_str(answers::AUDIO_CLASSIFICATIONS).unwrap();
     let overridden = Analysis::Speech(listed[1].clone());
 
     assert_eq!(
@@ -1022,7 +1011,7 @@ fn an_override_counts_over_the_verdict() {
 
 #[test]
 fn an_unknown_label_decodes_and_is_not_artificial() {
-    let mut answer: Value = serde_json::from_str(fixture!("image_classification.json")).unwrap();
+    let mut answer: Value = serde_json::from_str(answers::IMAGE_CLASSIFICATION).unwrap();
     answer["verdict"]["classification"] = json!("synthetic-composite");
     let analysis =
         Analysis::Image(serde_json::from_value(answer).expect("an unknown label decodes"));
@@ -1104,7 +1093,7 @@ async fn credits_decode_from_the_answer() {
     let server = MockServer::start_async().await;
     let credits = server.get_credits(|when, then| {
         when.into_inner().header("x-api-key", KEY);
-        fixture_then(then.into_inner(), fixture!("credits.json"));
+        fixture_then(then.into_inner(), answers::CREDITS);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -1117,7 +1106,7 @@ async fn credits_decode_from_the_answer() {
 
 /// The users page of the fixture, leading to `next`.
 fn first_users_page(next: Option<String>) -> Value {
-    let mut page: Value = serde_json::from_str(fixture!("partner_users.json")).unwrap();
+    let mut page: Value = serde_json::from_str(answers::PARTNER_USERS).unwrap();
     page["next_page_url"] = json!(next);
     page
 }
@@ -1210,7 +1199,7 @@ async fn upsert_user_sends_an_empty_id_and_unwraps_the_envelope() {
                     .iter()
                     .any(|p| p.name == "id" && p.file_name.is_none() && p.data.is_empty())
             });
-        fixture_then(then.into_inner(), fixture!("user.json"));
+        fixture_then(then.into_inner(), answers::USER);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -1239,7 +1228,7 @@ async fn send_creation_email_posts_the_user_id() {
     let server = MockServer::start_async().await;
     let email = server.send_creation_email(|when, then| {
         when.id(7).into_inner().header("x-api-key", KEY);
-        fixture_then(then.into_inner(), fixture!("user.json"));
+        fixture_then(then.into_inner(), answers::USER);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -1277,7 +1266,7 @@ fn the_blocking_client_classifies_without_an_async_runtime() {
     });
     let done = server.get_image_classification(|when, then| {
         when.identifier(IMAGE_ID);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let (client, _clock) = client_for(&server.base_url());
     let client = identifai_ext::blocking::Client::new(client).expect("the blocking client starts");

@@ -47,7 +47,7 @@ pub fn identifai_process() -> std::process::Command {
 }
 
 /// The sample image of the README's first command.
-pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png");
+pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.png");
 
 /// The bytes of [`SAMPLE`].
 pub fn sample_png() -> Vec<u8> {

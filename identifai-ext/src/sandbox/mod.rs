@@ -9,7 +9,7 @@
 //! # async fn main() -> identifai_ext::Result<()> {
 //! let sandbox = Sandbox::start()?;
 //! let client = sandbox.client()?;
-//! let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png")).unwrap();
+//! let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.png")).unwrap();
 //! let analysis = client.classify(Media::bytes(png, "sample.png")).await?;
 //! assert!(analysis.is_final());
 //! # Ok(())
