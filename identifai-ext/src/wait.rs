@@ -100,6 +100,7 @@ impl Client {
                 return Err(Error::Timeout {
                     submission: Some(submission.clone()),
                     waited,
+                    polls: poll,
                     last_failure,
                 });
             }

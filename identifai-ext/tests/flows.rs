@@ -424,17 +424,19 @@ async fn a_deadline_returns_the_identifier_and_waiting_again_resumes() {
         .await
         .expect_err("the deadline passes");
 
-    match &error {
+    let polls = match &error {
         Error::Timeout {
             submission: Some(waited_for),
             waited,
+            polls,
             ..
         } => {
             assert_eq!(waited_for, &submission);
             assert!(*waited >= Duration::from_secs(30), "waited {waited:?}");
+            *polls
         }
         other => panic!("expected Timeout, got {other:?}"),
-    }
+    };
     assert_eq!(error.identifier(), Some(submission.identifier.as_str()));
     assert!(error.to_string().contains(IMAGE_ID), "{error}");
     assert!(clock.elapsed() >= Duration::from_secs(30));
@@ -444,6 +446,21 @@ async fn a_deadline_returns_the_identifier_and_waiting_again_resumes() {
         clock.elapsed()
     );
     assert!(pending.calls_async().await > 1, "polled until the deadline");
+    // Each poll is one request, unless a transport failure had it retried.
+    let calls = pending.calls_async().await;
+    assert!(
+        polls > 1 && polls as usize <= calls,
+        "{polls} polls, {calls} requests"
+    );
+
+    // What to resume is a value: kept as JSON (a file, a queue …) and read
+    // back later.
+    let kept = serde_json::to_string(error.submission().expect("the submission")).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&kept).unwrap(),
+        json!({"identifier": IMAGE_ID, "kind": "image"})
+    );
+    let submission: Submission = serde_json::from_str(&kept).unwrap();
 
     // The server finishes; waiting again with the same submission resumes.
     pending.delete_async().await;

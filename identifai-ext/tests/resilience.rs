@@ -45,6 +45,7 @@ async fn a_busy_server_does_not_push_waiting_past_its_deadline() {
             submission: waited_for,
             waited,
             last_failure,
+            ..
         } => {
             assert_eq!(waited_for.as_ref(), Some(&submission("busy")), "resumable");
             assert!(*waited >= Duration::from_secs(30), "{waited:?}");
