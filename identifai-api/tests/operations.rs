@@ -915,7 +915,7 @@ async fn override_image_classification_posts_json_to_the_escaped_hash_and_decode
     mock.assert_async().await;
     let recorded = answer.expect("the override is recorded").into_inner();
     assert_eq!(recorded.classification, types::Classification::Human);
-    assert_eq!(recorded.type_, types::MediaKind::Image);
+    assert_eq!(recorded.type_, types::ApiMediaKind::Image);
     assert_eq!(
         recorded.hash,
         "862bb7de43b131a38b64753269d643443a21069a04ab66a56c9818956f590cb9"
@@ -954,7 +954,7 @@ async fn override_video_classification_posts_json_to_the_escaped_hash_and_decode
     mock.assert_async().await;
     let recorded = answer.expect("the override is recorded").into_inner();
     assert_eq!(recorded.classification, types::Classification::Artificial);
-    assert_eq!(recorded.type_, types::MediaKind::Video);
+    assert_eq!(recorded.type_, types::ApiMediaKind::Video);
     assert_eq!(
         recorded.hash,
         "1122bc92f4e8a07d3c5b9e1f6a2d8c4b7e0f3a9d5c1b8e2f6a4d0c7b3e9f5a18"
@@ -993,7 +993,7 @@ async fn override_audio_classification_posts_json_to_the_escaped_hash_and_decode
     mock.assert_async().await;
     let recorded = answer.expect("the override is recorded").into_inner();
     assert_eq!(recorded.classification, types::Classification::Human);
-    assert_eq!(recorded.type_, types::MediaKind::Audio);
+    assert_eq!(recorded.type_, types::ApiMediaKind::Audio);
     assert_eq!(
         recorded.hash,
         "89ff6bc9d1e3f5a7b9c0d2e4f6a8b0c1d3e5f7a9b1c2d4e6f8a0b2c3d5e7f9a1"

@@ -50,7 +50,7 @@ fn overridden() -> types::OverrideResponse {
     types::OverrideResponse {
         classification: Classification::Human,
         hash: HASH.to_string(),
-        type_: types::MediaKind::Image,
+        type_: types::ApiMediaKind::Image,
     }
 }
 
@@ -617,10 +617,7 @@ async fn a_429_past_max_retries_is_rate_limited_with_retry_after() {
     });
     let clock = Clock::manual();
     let client = builder(&server.base_url(), &clock)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(2))
         .build()
         .expect("the client builds");
     let error = client.credits().await.expect_err("still limited");
@@ -689,10 +686,7 @@ async fn a_post_that_fails_after_its_body_was_sent_is_not_retried() {
     let server = HangUp::start().await;
     let clock = Clock::manual();
     let client = builder(&server.url(), &clock)
-        .retry(RetryPolicy {
-            max_retries: 3,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(3))
         .build()
         .expect("the client builds");
     let result = tokio::time::timeout(
@@ -728,10 +722,7 @@ async fn a_post_whose_connection_is_refused_is_retried() {
     drop(listener);
     let clock = Clock::manual();
     let client = builder(&url, &clock)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(2))
         .build()
         .expect("the client builds");
     let error = client
@@ -752,10 +743,7 @@ async fn a_get_that_fails_after_it_was_sent_is_retried() {
     let server = HangUp::start().await;
     let clock = Clock::manual();
     let client = builder(&server.url(), &clock)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(2))
         .build()
         .expect("the client builds");
     let result = tokio::time::timeout(Duration::from_secs(30), client.credits())

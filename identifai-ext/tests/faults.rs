@@ -181,17 +181,18 @@ fn client(server: &Faulty) -> Client {
         .api_key("fault-key")
         .base_url(server.base_url.clone())
         .pacing(None)
-        .retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(100),
-            ..RetryPolicy::default()
-        })
-        .wait(WaitPolicy {
-            timeout: Duration::from_secs(2),
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-            not_found_grace: Duration::from_millis(500),
-        })
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(20))
+                .max_backoff(Duration::from_millis(100)),
+        )
+        .wait(
+            WaitPolicy::default()
+                .timeout(Duration::from_secs(2))
+                .initial_interval(Duration::from_millis(20))
+                .max_interval(Duration::from_millis(100))
+                .not_found_grace(Duration::from_millis(500)),
+        )
         .build()
         .unwrap()
 }
@@ -213,11 +214,11 @@ fn capped_client(server: &Faulty) -> Client {
         .base_url(server.base_url.clone())
         .pacing(None)
         .max_response_bytes(1 << 20)
-        .wait(WaitPolicy {
-            timeout: Duration::from_secs(5),
-            initial_interval: Duration::from_millis(20),
-            ..WaitPolicy::default()
-        })
+        .wait(
+            WaitPolicy::default()
+                .timeout(Duration::from_secs(5))
+                .initial_interval(Duration::from_millis(20)),
+        )
         .build()
         .unwrap()
 }

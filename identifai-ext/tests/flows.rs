@@ -325,10 +325,7 @@ async fn a_404_that_outlasts_the_grace_period_is_not_found() {
         );
     });
     let (client, clock) = client_for(&server.base_url());
-    let policy = WaitPolicy {
-        not_found_grace: Duration::from_secs(10),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().not_found_grace(Duration::from_secs(10));
 
     let error = client
         .wait_with(&image_submission("no-such-id"), &policy)
@@ -414,10 +411,7 @@ async fn a_deadline_returns_the_identifier_and_waiting_again_resumes() {
     });
     let (client, clock) = client_for(&server.base_url());
     let submission = image_submission(IMAGE_ID);
-    let policy = WaitPolicy {
-        timeout: Duration::from_secs(30),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().timeout(Duration::from_secs(30));
 
     let error = client
         .wait_with(&submission, &policy)
@@ -742,7 +736,7 @@ async fn a_batch_keeps_input_order_with_failures_in_place_and_waits_through_the_
         Media::bytes(images[3].clone(), "three.png"),
     ];
     let results = client
-        .classify_batch(media, &BatchOptions::concurrency(3))
+        .classify_batch(media, &BatchOptions::new().concurrency(3))
         .await;
 
     assert_eq!(results.len(), 5, "one result per input");
@@ -812,7 +806,7 @@ async fn a_batch_of_150_polls_the_list_endpoint_100_identifiers_at_a_time() {
     let media = || (0..COUNT).map(|i| Media::bytes(png(&i.to_string()), format!("{i}.png")));
     // Submitted first, then waited for: 150 identifiers in two requests.
     let submissions: Vec<_> = client
-        .submit_batch(media(), &BatchOptions::concurrency(8))
+        .submit_batch(media(), &BatchOptions::new().concurrency(8))
         .await
         .into_iter()
         .map(|s| s.expect("submitted"))
@@ -834,7 +828,7 @@ async fn a_batch_of_150_polls_the_list_endpoint_100_identifiers_at_a_time() {
     // As one pipeline: polled while uploading, never past 100 a request,
     // each result in its place.
     let results = client
-        .classify_batch(media(), &BatchOptions::concurrency(8))
+        .classify_batch(media(), &BatchOptions::new().concurrency(8))
         .await;
     for (i, result) in results.iter().enumerate() {
         let analysis = result
@@ -859,7 +853,7 @@ async fn a_batch_never_has_more_submissions_in_flight_than_its_bound() {
 
     let media = (0..10).map(|i| Media::bytes(png(&i.to_string()), format!("{i}.png")));
     let submissions = client
-        .submit_batch(media, &BatchOptions::concurrency(3))
+        .submit_batch(media, &BatchOptions::new().concurrency(3))
         .await;
 
     assert_eq!(submissions.len(), 10);

@@ -33,11 +33,11 @@ fn limited(factor: f64, config: SandboxConfig) -> (Sandbox, Client) {
     let client = sandbox
         .client_builder()
         .pacing(Some(fast(factor).with_margin(Duration::from_millis(8))))
-        .wait(WaitPolicy {
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-            ..WaitPolicy::default()
-        })
+        .wait(
+            WaitPolicy::default()
+                .initial_interval(Duration::from_millis(20))
+                .max_interval(Duration::from_millis(100)),
+        )
         .build()
         .unwrap();
     (sandbox, client)
@@ -53,7 +53,7 @@ async fn each_input_is_accepted_then_finished_once_and_polling_starts_before_the
     );
     let mut media: Vec<Media> = (0..8).map(png).collect();
     media.insert(3, Media::bytes(b"not an image".to_vec(), "notes.txt"));
-    let mut events = client.classify_stream(media, &BatchOptions::concurrency(4));
+    let mut events = client.classify_stream(media, &BatchOptions::new().concurrency(4));
     let mut seen: Vec<(usize, &'static str)> = Vec::new();
     while let Some(event) = events.next().await {
         match event {
@@ -106,7 +106,7 @@ async fn a_batch_past_the_minute_window_draws_no_429_and_waits_out_the_window() 
     let started = Instant::now();
     let mut events = client.classify_stream(
         (0..33).map(png).collect::<Vec<_>>(),
-        &BatchOptions::concurrency(4),
+        &BatchOptions::new().concurrency(4),
     );
     let mut accepted = Vec::new();
     let mut finished = 0;

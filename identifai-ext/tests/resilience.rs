@@ -31,10 +31,7 @@ async fn a_busy_server_does_not_push_waiting_past_its_deadline() {
             .body(r#"{"message":"Busy."}"#);
     });
     let (client, clock) = client(&server);
-    let policy = WaitPolicy {
-        timeout: Duration::from_secs(30),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().timeout(Duration::from_secs(30));
 
     let error = client
         .wait_with(&submission("busy"), &policy)
@@ -76,10 +73,7 @@ async fn a_list_that_keeps_failing_leaves_each_item_resumable() {
         then.status(500).body(r#"{"message":"Down."}"#);
     });
     let (client, _) = client(&server);
-    let policy = WaitPolicy {
-        timeout: Duration::from_secs(20),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().timeout(Duration::from_secs(20));
     let results = client
         .wait_all_with(&[submission("a"), submission("b")], &policy)
         .await;

@@ -130,10 +130,7 @@ async fn a_blocking_call_inside_a_runtime_is_an_error_not_a_panic() {
 
 #[test]
 fn the_wait_policy_is_the_clients_own() {
-    let policy = crate::WaitPolicy {
-        timeout: std::time::Duration::from_secs(7),
-        ..crate::WaitPolicy::default()
-    };
+    let policy = crate::WaitPolicy::default().timeout(std::time::Duration::from_secs(7));
     let inner = crate::Client::builder()
         .api_key("blocking-test-key")
         .base_url("http://127.0.0.1:9")

@@ -154,8 +154,9 @@ pub fn classify(
     }
 
     let media: Vec<Media> = uploads.iter().filter_map(|&g| media_of[g].take()).collect();
-    let mut batch =
-        BatchOptions::concurrency(usize::from(args.concurrency)).submit_options(options);
+    let mut batch = BatchOptions::new()
+        .concurrency(usize::from(args.concurrency))
+        .submit_options(options);
     batch.wait = Some(policy(ctx, args.timeout));
     let stream = ctx.session.client.classify_stream(media, &batch);
     let mut stream = if args.no_wait {
