@@ -50,10 +50,37 @@ pub fn diff_as_client_sees(old: &Value, new: &Value, overlay: Option<&Value>) ->
     diff::diff(&corrected(old), &corrected(new))
 }
 
-/// The workspace root (the parent of this crate's folder).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+/// The root of the checkout xtask is run in: the workspace of the runtime
+/// `CARGO_MANIFEST_DIR` (set by `cargo run`, so `cargo xtask` works on the
+/// checkout it is typed in even when checkouts share a target directory),
+/// else the first folder up from the current one whose `Cargo.toml` declares
+/// a `[workspace]`. The path compiled into the binary is never used: another
+/// checkout may have built it.
+pub fn workspace_root() -> Result<PathBuf, String> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let current =
+        std::env::current_dir().map_err(|e| format!("cannot tell the current folder: {e}"))?;
+    find_workspace_root(manifest_dir.as_deref(), &current)
+}
+
+/// [`workspace_root`] for a given manifest folder (when cargo set one) and
+/// current folder.
+pub fn find_workspace_root(manifest_dir: Option<&Path>, current: &Path) -> Result<PathBuf, String> {
+    let start = manifest_dir.unwrap_or(current);
+    start
+        .ancestors()
+        .find(|dir| declares_workspace(&dir.join("Cargo.toml")))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+        .ok_or_else(|| {
+            format!(
+                "cannot find the identifai-rs checkout: no Cargo.toml with a [workspace] in {} or                  any folder above it; run cargo xtask inside the checkout",
+                start.display()
+            )
+        })
+}
+
+/// Whether the manifest at `path` exists and has a `[workspace]` table.
+fn declares_workspace(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
 }

@@ -81,16 +81,35 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = workspace_root();
-    let result = match cli.task {
+    match run(cli.task) {
+        Ok(code) => code,
+        // The reader went away (`cargo xtask diff … | head`): not an error.
+        Err(message) if message == BROKEN_PIPE => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `path` when given, else `file` in the checkout's `openapi/` folder.
+fn in_openapi(path: Option<PathBuf>, file: &str) -> Result<PathBuf, String> {
+    match path {
+        Some(path) => Ok(path),
+        None => Ok(workspace_root()?.join("openapi").join(file)),
+    }
+}
+
+fn run(task: Task) -> Result<ExitCode, String> {
+    match task {
         Task::Regen {
             from,
             spec,
             overlay,
         } => regen_task(
             &from,
-            &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
-            &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
+            &in_openapi(spec, "identifai.yaml")?,
+            &in_openapi(overlay, "overlay.yaml")?,
         ),
         Task::Diff {
             old,
@@ -100,19 +119,10 @@ fn main() -> ExitCode {
             overlay,
         } => diff_task(&old, &new, format, fail_on_breaking, overlay.as_deref()),
         Task::Check { spec, overlay } => check_task(
-            &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
-            &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
+            &in_openapi(spec, "identifai.yaml")?,
+            &in_openapi(overlay, "overlay.yaml")?,
         ),
-        Task::Bench { quick } => bench_task(&root, quick),
-    };
-    match result {
-        Ok(code) => code,
-        // The reader went away (`cargo xtask diff … | head`): not an error.
-        Err(message) if message == BROKEN_PIPE => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+        Task::Bench { quick } => bench_task(&workspace_root()?, quick),
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use xtask::check;
 
 fn vendored(file: &str) -> Value {
-    xtask::spec::load(&xtask::workspace_root().join("openapi").join(file)).unwrap()
+    xtask::spec::load(&xtask::workspace_root().unwrap().join("openapi").join(file)).unwrap()
 }
 
 /// A spec and an overlay in a scratch folder, removed when dropped.
@@ -54,7 +54,7 @@ fn one_problem(findings: &check::Findings) -> &str {
 
 #[test]
 fn the_vendored_files_pass() {
-    let root = xtask::workspace_root();
+    let root = xtask::workspace_root().unwrap();
     let findings = check::run(
         &root.join("openapi/identifai.yaml"),
         &root.join("openapi/overlay.yaml"),

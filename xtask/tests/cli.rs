@@ -103,3 +103,93 @@ fn regen_from_saved_pages_writes_the_spec_and_says_what_changed() {
 fn a_wrong_command_is_a_usage_error() {
     assert_eq!(xtask(&["frobnicate"]).status.code(), Some(2));
 }
+
+/// A minimal checkout in a scratch folder: a workspace manifest and the
+/// vendored spec and overlay.
+fn scratch_checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let real = xtask::workspace_root().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("openapi")).unwrap();
+    for file in ["identifai.yaml", "overlay.yaml"] {
+        std::fs::copy(
+            real.join("openapi").join(file),
+            dir.path().join("openapi").join(file),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn xtask_works_on_the_checkout_it_is_run_in_not_the_one_that_built_it() {
+    let checkout = scratch_checkout();
+    let nested = checkout.path().join("some/folder");
+    std::fs::create_dir_all(&nested).unwrap();
+    let real_spec = xtask::workspace_root()
+        .unwrap()
+        .join("openapi/identifai.yaml");
+    let before = std::fs::read(&real_spec).unwrap();
+
+    // From a folder inside the other checkout, without cargo's variable.
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["regen", "--from", &format!("{FIXTURES}/pages")])
+        .current_dir(&nested)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(checkout.path().join("openapi/identifai.yaml")).unwrap();
+    assert_eq!(
+        written,
+        include_str!("fixtures/expected-merged.yaml"),
+        "the spec of the checkout run in is rewritten"
+    );
+    assert_eq!(
+        std::fs::read(&real_spec).unwrap(),
+        before,
+        "the checkout that built xtask is untouched"
+    );
+
+    // As `cargo run` starts it: the runtime CARGO_MANIFEST_DIR wins over the
+    // current folder.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["check"])
+        .current_dir(elsewhere.path())
+        .env("CARGO_MANIFEST_DIR", checkout.path().join("xtask"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // The regenerated spec has three operations and the overlay's other
+    // actions match nothing there.
+    let scratch_spec = checkout.path().join("openapi/overlay.yaml");
+    assert!(
+        stderr.contains(&scratch_spec.display().to_string()),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&real_spec).unwrap(), before);
+}
+
+#[test]
+fn xtask_outside_any_checkout_says_so() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["check"])
+        .current_dir(elsewhere.path())
+        .env_remove("CARGO_MANIFEST_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot find the identifai-rs checkout"),
+        "{stderr}"
+    );
+}

@@ -225,8 +225,12 @@ fn the_vendored_spec_keeps_the_vendors_published_operation_and_schemas() {
     let page = page("send-creation-email.md");
     let published =
         xtask::spec::parse(regen::extract_yaml(&page).unwrap().unwrap(), "the page").unwrap();
-    let vendored =
-        xtask::spec::load(&xtask::workspace_root().join("openapi/identifai.yaml")).unwrap();
+    let vendored = xtask::spec::load(
+        &xtask::workspace_root()
+            .unwrap()
+            .join("openapi/identifai.yaml"),
+    )
+    .unwrap();
     let op = "/api/partner/send_creation_email";
     assert_eq!(vendored["paths"][op], published["paths"][op]);
     for schema in ["User", "Pricing"] {
