@@ -38,16 +38,22 @@ use serde_json::Value;
 /// The changes from `old` to `new`, with the overlay applied to both first
 /// when given: what users of the generated client see (an enum the overlay
 /// makes open does not break on a new value; a parameter it removes is not
-/// missed). An action that does not apply leaves the spec as it is.
-pub fn diff_as_client_sees(old: &Value, new: &Value, overlay: Option<&Value>) -> diff::Report {
-    let corrected = |doc: &Value| {
+/// missed). An action that matches nothing leaves the spec as it is; an
+/// overlay that is malformed (no `overlay: 1.x`, an action without a
+/// target, a target that is not JSONPath) is an error.
+pub fn diff_as_client_sees(
+    old: &Value,
+    new: &Value,
+    overlay: Option<&Value>,
+) -> Result<diff::Report, String> {
+    let corrected = |doc: &Value| -> Result<Value, String> {
         let mut doc = doc.clone();
         if let Some(overlay) = overlay {
-            let _ = overlay::apply(&mut doc, overlay);
+            overlay::apply(&mut doc, overlay).map_err(|e| format!("the overlay: {e}"))?;
         }
-        doc
+        Ok(doc)
     };
-    diff::diff(&corrected(old), &corrected(new))
+    Ok(diff::diff(&corrected(old)?, &corrected(new)?))
 }
 
 /// The root of the checkout xtask is run in: the workspace of the runtime
