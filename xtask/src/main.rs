@@ -6,8 +6,9 @@
 //! - `diff OLD NEW`: what changed between two specs as users of the client
 //!   see them (through `openapi/overlay.yaml` unless `--no-overlay`),
 //!   breaking changes first;
-//! - `check`: the spec is normalised, the overlay still applies, the client
-//!   generates (run by CI);
+//! - `check [--no-build]`: the spec is normalised, every overlay action
+//!   still corrects what the vendor lacks, the client generates and
+//!   identifai-ext builds against it (run by CI);
 //! - `bench [--quick]`: the benchmarks (`identifai-bench`, release build),
 //!   see BENCHMARKS.md.
 //!
@@ -83,12 +84,18 @@ enum Task {
         #[arg(long)]
         no_overlay: bool,
     },
-    /// Check that the vendored spec and overlay are consistent.
+    /// Check that the vendored spec and overlay are consistent, that every
+    /// overlay action corrects what the vendor still lacks, that the client
+    /// generates and that identifai-ext builds against it.
     Check {
         #[arg(long)]
         spec: Option<PathBuf>,
         #[arg(long)]
         overlay: Option<PathBuf>,
+        /// Skip building the public surface (`cargo check -p identifai-ext
+        /// --all-features`).
+        #[arg(long)]
+        no_build: bool,
     },
     /// Run the benchmarks (a release build of identifai-bench) and print the
     /// table of figures; see BENCHMARKS.md.
@@ -161,10 +168,24 @@ fn run(task: Task) -> Result<ExitCode, String> {
             let overlay = load_overlay(overlay, no_overlay)?;
             diff_task(&old, &new, format, fail_on_breaking, overlay.as_ref())
         }
-        Task::Check { spec, overlay } => check_task(
-            &in_openapi(spec, "identifai.yaml")?,
-            &in_openapi(overlay, "overlay.yaml")?,
-        ),
+        Task::Check {
+            spec,
+            overlay,
+            no_build,
+        } => {
+            let options = check::Options {
+                build: if no_build {
+                    None
+                } else {
+                    Some(workspace_root()?)
+                },
+            };
+            check_task(
+                &in_openapi(spec, "identifai.yaml")?,
+                &in_openapi(overlay, "overlay.yaml")?,
+                &options,
+            )
+        }
         Task::Bench { quick } => bench_task(&workspace_root()?, quick),
     }
 }
@@ -264,8 +285,12 @@ fn diff_task(
     })
 }
 
-fn check_task(spec_path: &Path, overlay_path: &Path) -> Result<ExitCode, String> {
-    let findings = check::run(spec_path, overlay_path);
+fn check_task(
+    spec_path: &Path,
+    overlay_path: &Path,
+    options: &check::Options,
+) -> Result<ExitCode, String> {
+    let findings = check::run(spec_path, overlay_path, options);
     for note in &findings.notes {
         out(&format!("ok: {note}\n"))?;
     }
