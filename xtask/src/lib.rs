@@ -59,8 +59,8 @@ pub fn diff_as_client_sees(
 /// The root of the checkout xtask is run in: the workspace of the runtime
 /// `CARGO_MANIFEST_DIR` (set by `cargo run`, so `cargo xtask` works on the
 /// checkout it is typed in even when checkouts share a target directory),
-/// else the first folder up from the current one whose `Cargo.toml` declares
-/// a `[workspace]`. The path compiled into the binary is never used: another
+/// else (or when that is in no workspace) the first folder up from the
+/// current one whose `Cargo.toml` declares a `[workspace]`. The path compiled into the binary is never used: another
 /// checkout may have built it.
 pub fn workspace_root() -> Result<PathBuf, String> {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
@@ -72,15 +72,20 @@ pub fn workspace_root() -> Result<PathBuf, String> {
 /// [`workspace_root`] for a given manifest folder (when cargo set one) and
 /// current folder.
 pub fn find_workspace_root(manifest_dir: Option<&Path>, current: &Path) -> Result<PathBuf, String> {
-    let start = manifest_dir.unwrap_or(current);
-    start
-        .ancestors()
-        .find(|dir| declares_workspace(&dir.join("Cargo.toml")))
+    manifest_dir
+        .into_iter()
+        .chain([current])
+        .find_map(|start| {
+            start
+                .ancestors()
+                .find(|dir| declares_workspace(&dir.join("Cargo.toml")))
+        })
         .map(Path::to_path_buf)
         .ok_or_else(|| {
             format!(
-                "cannot find the identifai-rs checkout: no Cargo.toml with a [workspace] in {} or                  any folder above it; run cargo xtask inside the checkout",
-                start.display()
+                "cannot find the identifai-rs checkout: no Cargo.toml with a [workspace] in {} or \
+                 any folder above it; run cargo xtask inside the checkout",
+                current.display()
             )
         })
 }
