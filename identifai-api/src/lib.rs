@@ -39,8 +39,10 @@ pub mod body;
 pub mod config;
 mod hooks;
 pub mod multipart;
+mod tls;
 
 pub use config::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
+pub use tls::TLS_STACK;
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

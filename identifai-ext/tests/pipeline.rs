@@ -29,10 +29,12 @@ fn fast(factor: f64) -> RateLimits {
 fn limited(factor: f64, config: SandboxConfig) -> (Sandbox, Client) {
     let sandbox = Sandbox::start_with(config.with_rate_limits(fast(factor))).unwrap();
     // A margin for test machines under load, where a request can take a
-    // few milliseconds more than the one before to reach the server.
+    // few milliseconds more than the one before to reach the server: 40%
+    // of the scaled one-second window, at least 8 ms.
+    let margin = Duration::from_secs_f64(factor * 0.4).max(Duration::from_millis(8));
     let client = sandbox
         .client_builder()
-        .pacing(Some(fast(factor).with_margin(Duration::from_millis(8))))
+        .pacing(Some(fast(factor).with_margin(margin)))
         .wait(
             WaitPolicy::default()
                 .initial_interval(Duration::from_millis(20))
