@@ -37,12 +37,11 @@ struct Run {
 }
 
 fn policy() -> WaitPolicy {
-    WaitPolicy {
-        timeout: DEADLINE,
-        initial_interval: INTERVAL,
-        max_interval: INTERVAL,
-        not_found_grace: DEADLINE,
-    }
+    WaitPolicy::default()
+        .timeout(DEADLINE)
+        .initial_interval(INTERVAL)
+        .max_interval(INTERVAL)
+        .not_found_grace(DEADLINE)
 }
 
 pub async fn run(base: &str, canned: &Canned, settings: &Settings) -> Result<Vec<Row>, String> {
@@ -137,7 +136,9 @@ async fn sdk(
         .iter()
         .enumerate()
         .map(|(i, png)| Media::bytes(png.clone(), format!("image-{i}.png")));
-    let options = BatchOptions::concurrency(CONCURRENCY).wait_policy(policy());
+    let options = BatchOptions::new()
+        .concurrency(CONCURRENCY)
+        .wait_policy(policy());
     let start = Instant::now();
     let results = tokio::time::timeout(DEADLINE, client.classify_batch(media, &options))
         .await

@@ -5,11 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-/// The vendor-shaped fixtures of the generated client's tests.
-const VIDEO: &str =
-    include_str!("../../identifai-api/tests/fixtures/operations/video_classification.json");
-const IMAGE: &str =
-    include_str!("../../identifai-api/tests/fixtures/operations/image_classification.json");
+/// The vendor-shaped answers of the generated client's `mock` module.
+const VIDEO: &str = identifai_api::mock::answers::VIDEO_CLASSIFICATION;
+const IMAGE: &str = identifai_api::mock::answers::IMAGE_CLASSIFICATION;
 
 /// Frames in the large video result.
 pub const FRAMES: usize = 30;

@@ -57,11 +57,11 @@ async fn batch(n: usize, sample: &[u8]) -> Result<Measured, String> {
     let client = sandbox
         .client_builder()
         .pacing(Some(limits))
-        .wait(WaitPolicy {
-            initial_interval: Duration::from_secs_f64(SCALE),
-            max_interval: Duration::from_secs_f64(15.0 * SCALE),
-            ..WaitPolicy::default()
-        })
+        .wait(
+            WaitPolicy::default()
+                .initial_interval(Duration::from_secs_f64(SCALE))
+                .max_interval(Duration::from_secs_f64(15.0 * SCALE)),
+        )
         .build()
         .map_err(|e| e.to_string())?;
     let media: Vec<Media> = (0..n)
@@ -74,7 +74,7 @@ async fn batch(n: usize, sample: &[u8]) -> Result<Measured, String> {
     let started = Instant::now();
     let mut first_accepted = None;
     let mut first_verdict = None;
-    let mut events = client.classify_stream(media, &BatchOptions::concurrency(4));
+    let mut events = client.classify_stream(media, &BatchOptions::new().concurrency(4));
     let mut finished = 0;
     while let Some(event) = events.next().await {
         match event {

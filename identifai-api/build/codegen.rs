@@ -9,6 +9,7 @@ use quote::{ToTokens, quote};
 
 use crate::enums;
 use crate::multipart;
+use crate::openapi;
 use crate::overlay;
 use crate::prepare::{self, OpenEnum};
 
@@ -49,15 +50,27 @@ pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> 
     let applied = overlay::apply(&mut doc, overlay_doc)?;
     let warnings = applied
         .iter()
-        .filter(|a| a.matched == 0)
-        .map(|a| {
-            format!(
-                "overlay action {} (`{}`) matches nothing in the spec, so its correction ({}) is \
-                 no longer applied; `cargo xtask check` will fail",
-                a.index, a.target, a.description
-            )
+        .flat_map(|a| {
+            a.problems().into_iter().map(move |problem| {
+                format!(
+                    "overlay action {} (`{}`: {}) {problem}; `cargo xtask check` will fail",
+                    a.index, a.target, a.description
+                )
+            })
         })
         .collect();
+    let dangling = openapi::dangling_refs(&doc);
+    if !dangling.is_empty() {
+        let list: Vec<String> = dangling
+            .iter()
+            .map(|(at, target)| format!("  {}: `{target}`", overlay::readable(&doc, at)))
+            .collect();
+        return Err(format!(
+            "the spec (with the overlay) refers to components that do not exist; the vendor \
+             may have renamed them (`cargo xtask check` names the overlay actions concerned):\n{}",
+            list.join("\n")
+        ));
+    }
 
     let prepared = prepare::prepare(doc)?;
     let mut progenitor_doc = prepared.progenitor_doc;

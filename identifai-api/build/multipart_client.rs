@@ -20,6 +20,10 @@ pub struct ClientCode {
 /// The name of the builder's generic setter for a text part.
 const GENERIC_SETTER: &str = "field";
 
+/// Names a builder uses for itself: its constructor, the call that sends
+/// the request, and its own fields. An input named so has no setter.
+const BUILDER_OWN: [&str; 4] = ["new", "send", "__client", "__fields"];
+
 /// The `form_fields` module: for each operation, the names of the text
 /// fields its body accepts (file parts excluded), and `of(operation_id)`.
 pub fn form_fields_code(ops: &[MultipartOp]) -> Result<TokenStream, String> {
@@ -132,6 +136,16 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
             op.operation_id, clash.ident
         ));
     }
+    if let Some(clash) = inputs
+        .iter()
+        .find(|i| BUILDER_OWN.iter().any(|own| *i.ident == *own))
+    {
+        return Err(format!(
+            "`{}`: cannot generate the input `{}`: the builder uses that name itself \
+             (one of {BUILDER_OWN:?}); rename it in openapi/overlay.yaml",
+            op.operation_id, clash.ident
+        ));
+    }
 
     let struct_fields = inputs.iter().map(|i| {
         let (ident, ty) = (i.ident, &i.ty);
@@ -202,7 +216,7 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
     let builder = quote! {
         #[doc = #builder_doc]
         pub struct #struct_ident<'a> {
-            client: &'a super::Client,
+            __client: &'a super::Client,
             #( #struct_fields, )*
             __fields: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
         }
@@ -216,7 +230,7 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
 
         impl<'a> #struct_ident<'a> {
             pub fn new(client: &'a super::Client) -> Self {
-                Self { client, #( #inits, )* __fields: ::std::vec::Vec::new() }
+                Self { __client: client, #( #inits, )* __fields: ::std::vec::Vec::new() }
             }
 
             #( #setters )*
@@ -232,7 +246,7 @@ pub fn client_code(op: &MultipartOp) -> Result<ClientCode, String> {
 
             #[doc = #send_doc]
             pub async fn send(self) -> ::std::result::Result<ResponseValue<#success_ty>, Error<#error_ty>> {
-                let Self { client, #( #idents: #locals, )* __fields: extra_text_fields } = self;
+                let Self { __client: client, #( #idents: #locals, )* __fields: extra_text_fields } = self;
                 #( let #locals = #locals.map_err(Error::InvalidRequest)?; )*
                 let url = format!(#url_format, client.baseurl, #( #url_args, )*);
                 #[allow(unused_mut)]

@@ -32,3 +32,34 @@ pub fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
 pub fn ref_name(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
+
+/// The local `$ref`s of a document that lead nowhere: the JSON pointer of
+/// each object holding such a `$ref`, and the reference.
+pub fn dangling_refs(doc: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![(String::new(), doc)];
+    while let Some((at, node)) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(Value::as_str)
+                    && let Some(pointer) = reference.strip_prefix('#')
+                    && doc.pointer(pointer).is_none()
+                {
+                    found.push((at.clone(), reference.to_string()));
+                }
+                for (key, value) in map {
+                    let key = key.replace('~', "~0").replace('/', "~1");
+                    stack.push((format!("{at}/{key}"), value));
+                }
+            }
+            Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    stack.push((format!("{at}/{i}"), value));
+                }
+            }
+            _ => {}
+        }
+    }
+    found.sort();
+    found
+}

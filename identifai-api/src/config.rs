@@ -80,6 +80,10 @@ pub enum ConfigError {
     },
     /// The HTTP client could not be set up (for example, no TLS roots).
     Http(reqwest::Error),
+    /// TLS could not be set up (the platform's trust store could not be
+    /// read, or the crate was built without a TLS feature and the base URL
+    /// is `https://`).
+    Tls(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -102,6 +106,7 @@ impl fmt::Display for ConfigError {
                  use https (plain http is allowed only for loopback hosts such as 127.0.0.1)"
             ),
             Self::Http(e) => write!(f, "the HTTP client could not be built: {e}"),
+            Self::Tls(reason) => write!(f, "TLS could not be set up: {reason}"),
         }
     }
 }
@@ -265,7 +270,13 @@ impl ClientConfig {
         headers.insert(API_KEY_HEADER, key);
 
         let base_url = checked_base_url(&self.base_url)?;
-        let mut http = reqwest::Client::builder();
+        if crate::tls::TLS_STACK.is_none() && base_url.starts_with("https:") {
+            return Err(ConfigError::Tls(format!(
+                "{base_url} needs TLS, but identifai-api was built without a TLS feature: \
+                 enable `rustls-ring` (the default), `rustls-aws-lc` or `native-tls`"
+            )));
+        }
+        let mut http = crate::tls::configure(reqwest::Client::builder())?;
         if url::Url::parse(&base_url).is_ok_and(|u| is_loopback(&u)) {
             // A proxy from the environment would see a plain-http loopback
             // request, key included, in clear.

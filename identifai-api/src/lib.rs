@@ -33,13 +33,16 @@
 //! every operation ([`mock::MockServerExt`]).
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod body;
 pub mod config;
 mod hooks;
 pub mod multipart;
+mod tls;
 
 pub use config::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
+pub use tls::TLS_STACK;
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -73,6 +76,7 @@ pub mod mock {
     }
     pub use generated::*;
 
+    pub mod answers;
     mod form;
     pub use form::{FormPart, form_part, form_parts};
 }

@@ -89,17 +89,17 @@ fn the_override_answers_round_trip_for_each_kind_of_media() {
     let cases = [
         (
             example!("override-image.json"),
-            types::MediaKind::Image,
+            types::ApiMediaKind::Image,
             types::Classification::Human,
         ),
         (
             example!("override-video.json"),
-            types::MediaKind::Video,
+            types::ApiMediaKind::Video,
             types::Classification::Artificial,
         ),
         (
             example!("override-audio.json"),
-            types::MediaKind::Audio,
+            types::ApiMediaKind::Audio,
             types::Classification::Human,
         ),
     ];
@@ -176,7 +176,7 @@ fn a_status_or_label_the_docs_do_not_list_still_decodes_and_is_kept() {
         round_trip(r#"{"classification": "human", "type": "document", "hash": "h"}"#);
     assert_eq!(
         override_answer.type_,
-        types::MediaKind::Unknown("document".into())
+        types::ApiMediaKind::Unknown("document".into())
     );
 }
 

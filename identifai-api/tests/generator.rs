@@ -177,6 +177,20 @@ fn a_field_named_like_the_generic_setter_is_reported() {
 }
 
 #[test]
+fn a_field_named_like_the_builders_own_items_is_reported() {
+    for name in ["new", "send"] {
+        let spec = with_operation(
+            "/api/clashing",
+            multipart_operation(Some("clashing"), json!({ name: {"type": "string"} })),
+        );
+        let error = generate(&spec).expect_err("refused");
+        assert!(error.contains("`clashing`"), "{name}: {error}");
+        assert!(error.contains(&format!("`{name}`")), "{name}: {error}");
+        assert!(error.contains("builder uses that name"), "{name}: {error}");
+    }
+}
+
+#[test]
 fn a_multipart_field_the_generator_cannot_handle_names_the_operation_and_field() {
     let mut spec = spec();
     spec["paths"]["/api/classification"]["post"]["requestBody"]["content"]["multipart/form-data"]
@@ -268,6 +282,42 @@ fn an_overlay_action_that_matches_nothing_is_a_warning() {
 }
 
 #[test]
+fn an_overlay_action_whose_expectation_fails_is_a_warning() {
+    let mut spec = spec();
+    // The vendor fixes the envelope quirk: the answer is the envelope.
+    spec["paths"]["/api/partner/user"]["post"]["responses"]["200"]["content"]["application/json"]
+        ["schema"] =
+        json!({"type": "object", "properties": {"data": {"$ref": "#/components/schemas/User"}}});
+    let generated = codegen::generate(&spec, &overlay()).expect("still generates");
+    assert_eq!(generated.warnings.len(), 1, "{:?}", generated.warnings);
+    let warning = &generated.warnings[0];
+    assert!(warning.contains("envelope"), "{warning}");
+    assert!(warning.contains("x-expect says"), "{warning}");
+}
+
+#[test]
+fn a_ref_to_a_component_that_does_not_exist_is_an_error_naming_where_it_is() {
+    let mut spec = spec();
+    // The vendor renames User; the overlay's envelope still points at it.
+    let schemas = spec["components"]["schemas"].as_object_mut().unwrap();
+    let user = schemas.shift_remove("User").unwrap();
+    schemas.insert("Account".into(), user);
+    let text = serde_json::to_string(&spec).unwrap().replace(
+        "#/components/schemas/User\"",
+        "#/components/schemas/Account\"",
+    );
+    let spec: Value = serde_json::from_str(&text).unwrap();
+    let error = codegen::generate(&spec, &overlay()).expect_err("a dangling $ref");
+    assert!(
+        error.contains(
+            "$.components.schemas.UserEnvelope.properties.data: `#/components/schemas/User`"
+        ),
+        "{error}"
+    );
+    assert!(!error.contains("panicked"), "{error}");
+}
+
+#[test]
 fn overlay_update_merges_objects_replaces_values_and_appends_to_arrays() {
     let mut doc = json!({"a": {"b": 1, "c": {"d": 2}}, "list": [1]});
     let overlay = json!({"overlay": "1.0.0", "actions": [
@@ -278,7 +328,10 @@ fn overlay_update_merges_objects_replaces_values_and_appends_to_arrays() {
     let applied = overlay::apply(&mut doc, &overlay).unwrap();
     assert_eq!(doc, json!({"a": {"b": 10, "c": {"e": 3}}, "list": [1, 2]}));
     assert_eq!(
-        applied.iter().map(|a| a.matched).collect::<Vec<_>>(),
+        applied
+            .iter()
+            .map(|a| a.locations.len())
+            .collect::<Vec<_>>(),
         vec![1, 1, 1]
     );
 }
@@ -338,6 +391,13 @@ fn fields_named_like_the_generated_locals_keep_their_own_values() {
         assert!(client.contains(&part), "missing `{part}`");
         assert!(client.contains(&format!("if let Some(value) = input_{name} {{")));
     }
+    // The builder keeps its own client under a name no input can take, so
+    // a `client` field is a struct field of its own (syn does not check
+    // that fields differ; the compiler would).
+    let builder = &client[client.find("pub struct Echo<'a>").unwrap()..];
+    let builder = &builder[..builder.find('}').unwrap()];
+    assert_eq!(builder.matches("client:").count(), 2, "{builder}");
+    assert!(builder.contains("__client: &'a super::Client"), "{builder}");
     syn::parse_file(&client).expect("the generated client parses");
 }
 

@@ -3,14 +3,14 @@
 //! multipart parts, JSON body) and the typed value it decodes from a
 //! realistic answer.
 //!
-//! The answers are in `tests/fixtures/operations/`, composed from the fields
-//! and examples of the vendor's documentation (see the README there).
+//! The answers are `identifai_api::mock::answers`, composed from the fields
+//! and examples of the vendor's documentation (see that module).
 
 use std::path::PathBuf;
 
 use futures_util::TryStreamExt;
 use httpmock::{HttpMockRequest, MockServer, Then, When};
-use identifai_api::mock::{MockServerExt, form_parts};
+use identifai_api::mock::{MockServerExt, answers, form_parts};
 use identifai_api::multipart::FilePart;
 use identifai_api::{Client, types};
 use serde_json::{Value, json};
@@ -25,13 +25,6 @@ const AWKWARD_ENCODED: &str = "a%2Fb%20c%3Fd";
 
 /// The identifier in `identifier.json`, the answer to every submission.
 const SUBMITTED: &str = "8d64370a87b820cc1cf620338f5c898bab37439c9a405f32d9eaffc50c4f27b0";
-
-/// The contents of a file in `tests/fixtures/operations/`.
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!("fixtures/operations/", $name))
-    };
-}
 
 fn client(server: &MockServer) -> Client {
     Client::with_api_key(&server.base_url(), KEY).expect("a valid client")
@@ -190,7 +183,7 @@ async fn classify_image_sends_every_part_and_decodes_the_identifier() {
                 ],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("identifier.json"));
+        json_answer(then.into_inner(), answers::IDENTIFIER);
     });
 
     let answer = client(&server)
@@ -236,7 +229,7 @@ async fn classify_image_url_sends_the_url_and_leaves_unset_options_out() {
                 &[("file_url", url), ("with_tampering", "true")],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("identifier.json"));
+        json_answer(then.into_inner(), answers::IDENTIFIER);
     });
 
     let answer = client(&server)
@@ -296,7 +289,7 @@ async fn classify_video_streams_the_file_from_disk_with_its_name_and_options() {
                 ],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("identifier.json"));
+        json_answer(then.into_inner(), answers::IDENTIFIER);
     });
 
     let answer = client(&server)
@@ -341,7 +334,7 @@ async fn classify_video_url_sends_frames_key_frames_and_every_option() {
                 ],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("identifier.json"));
+        json_answer(then.into_inner(), answers::IDENTIFIER);
     });
 
     let answer = client(&server)
@@ -384,7 +377,7 @@ async fn classify_audio_sends_the_recording_and_only_the_options_set() {
                 &[("ref_id", "ticket-93"), ("prevent_c2pa_forces", "false")],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("identifier.json"));
+        json_answer(then.into_inner(), answers::IDENTIFIER);
     });
 
     let answer = client(&server)
@@ -418,7 +411,7 @@ async fn classify_audio_url_sends_the_url_and_only_the_options_set() {
             .path("/api/audio_fromurl")
             .is_true(form_is(&[], &[("file_url", url), ("no_cache", "true")]));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("identifier.json"));
+        json_answer(then.into_inner(), answers::IDENTIFIER);
     });
 
     let answer = client(&server)
@@ -445,7 +438,7 @@ async fn get_image_classification_escapes_the_identifier_and_decodes_verdicts_re
             .method("GET")
             .path(format!("/api/classification/{AWKWARD_ENCODED}"));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("image_classification.json"));
+        json_answer(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
 
     let answer = client(&server)
@@ -456,7 +449,7 @@ async fn get_image_classification_escapes_the_identifier_and_decodes_verdicts_re
 
     mock.assert_async().await;
     let image = answer.expect("the result is decoded").into_inner();
-    assert_nothing_lost(&image, fixture!("image_classification.json"));
+    assert_nothing_lost(&image, answers::IMAGE_CLASSIFICATION);
 
     assert_eq!(
         image.hash.as_deref(),
@@ -553,7 +546,7 @@ async fn get_video_classification_escapes_the_identifier_and_decodes_frames_and_
             .method("GET")
             .path(format!("/api/classification_video/{AWKWARD_ENCODED}"));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("video_classification.json"));
+        json_answer(then.into_inner(), answers::VIDEO_CLASSIFICATION);
     });
 
     let answer = client(&server)
@@ -564,7 +557,7 @@ async fn get_video_classification_escapes_the_identifier_and_decodes_frames_and_
 
     mock.assert_async().await;
     let video = answer.expect("the result is decoded").into_inner();
-    assert_nothing_lost(&video, fixture!("video_classification.json"));
+    assert_nothing_lost(&video, answers::VIDEO_CLASSIFICATION);
 
     assert_eq!(video.name.as_deref(), Some("interview.mp4"));
     assert_eq!(video.api_version.as_deref(), Some("1.1.0"));
@@ -627,7 +620,7 @@ async fn get_audio_classification_escapes_the_identifier_and_decodes_chunk_detai
             .method("GET")
             .path(format!("/api/classification_audio/{AWKWARD_ENCODED}"));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("audio_classification.json"));
+        json_answer(then.into_inner(), answers::AUDIO_CLASSIFICATION);
     });
 
     let answer = client(&server)
@@ -638,7 +631,7 @@ async fn get_audio_classification_escapes_the_identifier_and_decodes_chunk_detai
 
     mock.assert_async().await;
     let audio = answer.expect("the result is decoded").into_inner();
-    assert_nothing_lost(&audio, fixture!("audio_classification.json"));
+    assert_nothing_lost(&audio, answers::AUDIO_CLASSIFICATION);
 
     assert_eq!(
         audio.hash.as_deref(),
@@ -695,7 +688,7 @@ async fn list_image_classifications_repeats_identifiers_in_order_and_decodes_eac
             ),
         );
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("image_classifications.json"));
+        json_answer(then.into_inner(), answers::IMAGE_CLASSIFICATIONS);
     });
 
     let answer = client(&server)
@@ -706,7 +699,7 @@ async fn list_image_classifications_repeats_identifiers_in_order_and_decodes_eac
 
     mock.assert_async().await;
     let images = answer.expect("the results are decoded").into_inner();
-    assert_nothing_lost(&images, fixture!("image_classifications.json"));
+    assert_nothing_lost(&images, answers::IMAGE_CLASSIFICATIONS);
 
     let names: Vec<_> = images.iter().filter_map(|i| i.name.as_deref()).collect();
     assert_eq!(names, ["portrait.png", "holiday.jpg", "render.webp"]);
@@ -751,7 +744,7 @@ async fn list_video_classifications_repeats_identifiers_in_order_and_decodes_eac
                  &identifiers%5B%5D=0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e",
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("video_classifications.json"));
+        json_answer(then.into_inner(), answers::VIDEO_CLASSIFICATIONS);
     });
 
     let answer = client(&server)
@@ -762,7 +755,7 @@ async fn list_video_classifications_repeats_identifiers_in_order_and_decodes_eac
 
     mock.assert_async().await;
     let videos = answer.expect("the results are decoded").into_inner();
-    assert_nothing_lost(&videos, fixture!("video_classifications.json"));
+    assert_nothing_lost(&videos, answers::VIDEO_CLASSIFICATIONS);
 
     let identifiers: Vec<_> = videos.iter().filter_map(|v| v.identifier.clone()).collect();
     assert_eq!(identifiers, ids);
@@ -807,7 +800,7 @@ async fn list_audio_classifications_repeats_identifiers_in_order_and_decodes_cli
                  &identifiers%5B%5D=6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d",
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("audio_classifications.json"));
+        json_answer(then.into_inner(), answers::AUDIO_CLASSIFICATIONS);
     });
 
     let answer = client(&server)
@@ -818,7 +811,7 @@ async fn list_audio_classifications_repeats_identifiers_in_order_and_decodes_cli
 
     mock.assert_async().await;
     let audios = answer.expect("the results are decoded").into_inner();
-    assert_nothing_lost(&audios, fixture!("audio_classifications.json"));
+    assert_nothing_lost(&audios, answers::AUDIO_CLASSIFICATIONS);
 
     let identifiers: Vec<_> = audios.iter().filter_map(|a| a.identifier.clone()).collect();
     assert_eq!(identifiers, ids);
@@ -853,7 +846,7 @@ async fn list_audio_classifications_repeats_identifiers_in_order_and_decodes_cli
 
 #[tokio::test]
 async fn get_image_heatmap_escapes_the_identifier_and_streams_the_png_bytes() {
-    let png: &[u8] = include_bytes!("fixtures/operations/heatmap.png");
+    let png: &[u8] = answers::HEATMAP_PNG;
     let server = MockServer::start_async().await;
     let mock = server.get_image_heatmap(|when, then| {
         let when = when
@@ -907,7 +900,7 @@ async fn override_image_classification_posts_json_to_the_escaped_hash_and_decode
             .header("content-type", "application/json")
             .json_body(json!({ "classification": "human" }));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("override_image.json"));
+        json_answer(then.into_inner(), answers::OVERRIDE_IMAGE);
     });
 
     let answer = client(&server)
@@ -922,7 +915,7 @@ async fn override_image_classification_posts_json_to_the_escaped_hash_and_decode
     mock.assert_async().await;
     let recorded = answer.expect("the override is recorded").into_inner();
     assert_eq!(recorded.classification, types::Classification::Human);
-    assert_eq!(recorded.type_, types::MediaKind::Image);
+    assert_eq!(recorded.type_, types::ApiMediaKind::Image);
     assert_eq!(
         recorded.hash,
         "862bb7de43b131a38b64753269d643443a21069a04ab66a56c9818956f590cb9"
@@ -946,7 +939,7 @@ async fn override_video_classification_posts_json_to_the_escaped_hash_and_decode
             .header("content-type", "application/json")
             .json_body(json!({ "classification": "artificial" }));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("override_video.json"));
+        json_answer(then.into_inner(), answers::OVERRIDE_VIDEO);
     });
 
     let answer = client(&server)
@@ -961,7 +954,7 @@ async fn override_video_classification_posts_json_to_the_escaped_hash_and_decode
     mock.assert_async().await;
     let recorded = answer.expect("the override is recorded").into_inner();
     assert_eq!(recorded.classification, types::Classification::Artificial);
-    assert_eq!(recorded.type_, types::MediaKind::Video);
+    assert_eq!(recorded.type_, types::ApiMediaKind::Video);
     assert_eq!(
         recorded.hash,
         "1122bc92f4e8a07d3c5b9e1f6a2d8c4b7e0f3a9d5c1b8e2f6a4d0c7b3e9f5a18"
@@ -985,7 +978,7 @@ async fn override_audio_classification_posts_json_to_the_escaped_hash_and_decode
             .header("content-type", "application/json")
             .json_body(json!({ "classification": "human" }));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("override_audio.json"));
+        json_answer(then.into_inner(), answers::OVERRIDE_AUDIO);
     });
 
     let answer = client(&server)
@@ -1000,7 +993,7 @@ async fn override_audio_classification_posts_json_to_the_escaped_hash_and_decode
     mock.assert_async().await;
     let recorded = answer.expect("the override is recorded").into_inner();
     assert_eq!(recorded.classification, types::Classification::Human);
-    assert_eq!(recorded.type_, types::MediaKind::Audio);
+    assert_eq!(recorded.type_, types::ApiMediaKind::Audio);
     assert_eq!(
         recorded.hash,
         "89ff6bc9d1e3f5a7b9c0d2e4f6a8b0c1d3e5f7a9b1c2d4e6f8a0b2c3d5e7f9a1"
@@ -1014,7 +1007,7 @@ async fn get_credits_sends_the_key_and_decodes_both_numbers() {
     let server = MockServer::start_async().await;
     let mock = server.get_credits(|when, then| {
         wants_json(when.into_inner().method("GET").path("/api/user/credits"));
-        json_answer(then.into_inner(), fixture!("credits.json"));
+        json_answer(then.into_inner(), answers::CREDITS);
     });
 
     let answer = client(&server).get_credits().send().await;
@@ -1093,7 +1086,7 @@ async fn upsert_partner_user_sends_an_empty_id_to_create_and_the_id_to_update() 
                 ],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("user.json"));
+        json_answer(then.into_inner(), answers::USER);
     });
     let update = server.upsert_partner_user(|when, then| {
         let when = when
@@ -1115,7 +1108,7 @@ async fn upsert_partner_user_sends_an_empty_id_to_create_and_the_id_to_update() 
                 ],
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("user.json"));
+        json_answer(then.into_inner(), answers::USER);
     });
     let client = client(&server);
 
@@ -1165,7 +1158,7 @@ async fn send_creation_email_sends_the_id_and_decodes_the_user_envelope() {
             .path("/api/partner/send_creation_email")
             .is_true(form_is(&[], &[("id", "222")]));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("user.json"));
+        json_answer(then.into_inner(), answers::USER);
     });
 
     let answer = client(&server).send_creation_email().id(222).send().await;
@@ -1191,7 +1184,7 @@ async fn list_partner_users_sends_filter_sort_and_page_size_and_decodes_the_page
                 "direction=desc&order=created_at&per_page=2&pricing_id=1",
             ));
         wants_json(when);
-        json_answer(then.into_inner(), fixture!("partner_users.json"));
+        json_answer(then.into_inner(), answers::PARTNER_USERS);
     });
 
     let answer = client(&server)
@@ -1233,7 +1226,7 @@ async fn list_pricings_decodes_the_answer_as_raw_json() {
                 .method("GET")
                 .path("/api/partner/pricings"),
         );
-        json_answer(then.into_inner(), fixture!("pricings.json"));
+        json_answer(then.into_inner(), answers::PRICINGS);
     });
 
     let answer = client(&server).list_pricings().send().await;
@@ -1242,7 +1235,7 @@ async fn list_pricings_decodes_the_answer_as_raw_json() {
     let pricings: Value = answer.expect("the pricings are decoded").into_inner();
     assert_eq!(
         pricings,
-        serde_json::from_str::<Value>(fixture!("pricings.json")).unwrap()
+        serde_json::from_str::<Value>(answers::PRICINGS).unwrap()
     );
     assert_eq!(pricings[1]["sku"], "testAC");
     assert_eq!(pricings.as_array().map(Vec::len), Some(2));

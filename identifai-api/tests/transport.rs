@@ -106,6 +106,11 @@ async fn a_redirect_within_the_origin_is_followed_with_the_key() {
     moved.assert_async().await;
 }
 
+#[cfg(any(
+    feature = "rustls-ring",
+    feature = "rustls-aws-lc",
+    feature = "native-tls"
+))] // https
 #[test]
 fn plain_http_is_refused_unless_the_host_is_loopback() {
     for url in [
@@ -355,6 +360,11 @@ fn swapped_arguments_do_not_echo_the_key() {
     assert!(!error.to_string().contains("hunter2"), "{error}");
 }
 
+#[cfg(any(
+    feature = "rustls-ring",
+    feature = "rustls-aws-lc",
+    feature = "native-tls"
+))] // https
 #[test]
 fn a_builder_holding_a_password_does_not_show_it() {
     let client = Client::with_api_key("https://backend.identifai.net", KEY).unwrap();
@@ -388,4 +398,61 @@ async fn a_server_that_echoes_the_key_in_an_error_does_not_put_it_in_the_error()
         }
         other => panic!("expected a typed 401, got {other:?}"),
     }
+}
+
+/// What a server on loopback receives first from a client of
+/// `https://127.0.0.1:…`: the TLS ClientHello, read raw. The server then
+/// hangs up, so the request fails (with no key sent in clear).
+async fn client_hello() -> (Vec<u8>, Result<(), String>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut hello = vec![0; 4096];
+        let n = socket.read(&mut hello).await.unwrap();
+        hello.truncate(n);
+        hello
+    });
+    let client = Client::with_api_key(&format!("https://127.0.0.1:{port}"), KEY).unwrap();
+    let sent = client
+        .get_credits()
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    (server.await.unwrap(), sent)
+}
+
+#[cfg(any(
+    feature = "rustls-ring",
+    feature = "rustls-aws-lc",
+    feature = "native-tls"
+))]
+#[tokio::test]
+async fn https_speaks_tls_and_offers_http2_first() {
+    assert!(identifai_api::TLS_STACK.is_some());
+    let (hello, sent) = client_hello().await;
+    // A TLS record of type handshake (22), then a ClientHello (1).
+    assert_eq!(hello.first(), Some(&22), "not TLS: {hello:?}");
+    assert_eq!(hello.get(5), Some(&1), "not a ClientHello: {hello:?}");
+    let offers = |protocol: &[u8]| hello.windows(protocol.len()).any(|w| w == protocol);
+    assert!(
+        offers(b"h2") && offers(b"http/1.1"),
+        "ALPN offers h2 and http/1.1"
+    );
+    assert!(!offers(KEY.as_bytes()), "the key is not in the handshake");
+    assert!(sent.is_err(), "the server hung up");
+}
+
+#[cfg(not(any(
+    feature = "rustls-ring",
+    feature = "rustls-aws-lc",
+    feature = "native-tls"
+)))]
+#[test]
+fn without_a_tls_feature_https_is_refused_when_the_client_is_built() {
+    let error = Client::with_api_key("https://backend.identifai.net", KEY).unwrap_err();
+    assert!(matches!(error, ConfigError::Tls(_)), "{error:?}");
+    assert!(error.to_string().contains("rustls-ring"), "{error}");
 }

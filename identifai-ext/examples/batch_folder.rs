@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     let media = files.iter().map(Media::path);
     let results = client
-        .classify_batch(media, &BatchOptions::concurrency(4))
+        .classify_batch(media, &BatchOptions::new().concurrency(4))
         .await;
 
     for (file, result) in files.iter().zip(results) {

@@ -10,6 +10,14 @@ use crate::submit::{Submission, SubmitOptions};
 use crate::wait::WaitPolicy;
 
 /// How a batch runs.
+///
+/// ```
+/// use identifai_ext::{BatchOptions, SubmitOptions};
+/// let options = BatchOptions::default()
+///     .concurrency(8)
+///     .submit_options(SubmitOptions::new().with_heatmap(true));
+/// assert_eq!(options.concurrency, 8);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct BatchOptions {
@@ -33,12 +41,15 @@ impl Default for BatchOptions {
 }
 
 impl BatchOptions {
-    /// The default options with this concurrency.
-    pub fn concurrency(concurrency: usize) -> Self {
-        Self {
-            concurrency,
-            ..Self::default()
-        }
+    /// The default options: `BatchOptions::new().concurrency(8)`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets how many submissions are in flight at once (at least 1).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
     }
 
     /// Sets the options of every submission.
@@ -78,7 +89,7 @@ impl Client {
     /// use identifai_ext::{BatchOptions, Media};
     ///
     /// let photos = ["a.jpg", "b.png"].map(Media::path);
-    /// for (photo, result) in ["a.jpg", "b.png"].iter().zip(client.classify_batch(photos, &BatchOptions::concurrency(8)).await) {
+    /// for (photo, result) in ["a.jpg", "b.png"].iter().zip(client.classify_batch(photos, &BatchOptions::new().concurrency(8)).await) {
     ///     match result {
     ///         Ok(analysis) => println!("{photo}: artificial = {}", analysis.is_artificial()),
     ///         Err(e) => println!("{photo}: {e}"),

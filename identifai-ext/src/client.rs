@@ -75,7 +75,9 @@ impl Client {
         &self.inner.clock
     }
 
-    pub(crate) fn wait_policy(&self) -> &WaitPolicy {
+    /// How [`Client::wait`] and [`Client::wait_all`] wait: the policy
+    /// given to [`ClientBuilder::wait`], or the default.
+    pub fn wait_policy(&self) -> &WaitPolicy {
         &self.inner.wait
     }
 
@@ -196,6 +198,7 @@ impl Attempts<'_> {
                 Err(Error::Timeout {
                     submission: None,
                     waited: now.saturating_sub(self.started),
+                    polls: 0,
                     last_failure: Some(Arc::new(Error::RateLimited {
                         message: format!(
                             "the rate limits let the next request go only in {:.1} s",
@@ -222,6 +225,7 @@ impl Attempts<'_> {
             Ok(result) => Ok(result),
             Err(_) => Err(Error::Timeout {
                 submission: None,
+                polls: 0,
                 waited: self
                     .client
                     .inner
@@ -340,6 +344,7 @@ impl Attempts<'_> {
             E::CommunicationError(e) if e.is_timeout() => Error::Timeout {
                 submission: None,
                 waited,
+                polls: 0,
                 last_failure: None,
             },
             other => Error::from(other),

@@ -104,6 +104,10 @@ pub enum Error {
         submission: Option<Submission>,
         /// How long was waited.
         waited: Duration,
+        /// How many times the result was asked for (a request retried after
+        /// a transport failure counts once; 0 when the time ran out before
+        /// a wait began, e.g. on a submission or a single request).
+        polls: u32,
         /// The last failure seen while waiting (a 429, a 502, a reset …),
         /// if any: why it took so long.
         last_failure: Option<Arc<Error>>,
@@ -309,10 +313,12 @@ impl Error {
             Self::Timeout {
                 submission: None,
                 waited,
+                polls,
                 last_failure,
             } => Self::Timeout {
                 submission: Some(submission.clone()),
                 waited,
+                polls,
                 last_failure,
             },
             already @ (Self::Timeout { .. }
@@ -515,6 +521,7 @@ mod tests {
         let timeout = Error::Timeout {
             submission: None,
             waited: Duration::from_secs(3),
+            polls: 2,
             last_failure: Some(Arc::new(Error::Server {
                 status: 502,
                 message: "Bad Gateway".into(),

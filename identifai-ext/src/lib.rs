@@ -31,12 +31,16 @@
 //! - [`Analysis`]: the typed result.
 //! - [`Error`]: one error type; [`InputError`] for input refused before sending.
 //!
-//! The generated client is re-exported as [`api`] (and its items at the top
-//! level), so one dependency suffices. Feature `blocking` adds
-//! [`blocking::Client`] for code without an async runtime; feature
-//! `overlay` adds [`overlay`], heatmaps blended over their images.
+//! The generated client is re-exported whole as [`api`] (`identifai_ext::api::Client`,
+//! `api::mock` with `identifai-api`'s `mock` feature …) and its data types
+//! also as [`types`], so one dependency suffices; nothing else of it is at
+//! the top level. Features: `blocking` adds [`blocking::Client`] for code
+//! without an async runtime, `sandbox` a simulated identifAI
+//! (`sandbox::Sandbox`), `overlay` [`overlay`] (heatmaps blended over their
+//! images), `cli` the `identifai` tool.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod account;
 mod analysis;

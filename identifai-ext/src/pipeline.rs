@@ -121,6 +121,8 @@ struct Pending {
     index: usize,
     submission: Submission,
     accepted_at: Duration,
+    /// Rounds that asked for this result.
+    polls: u32,
 }
 
 enum Round {
@@ -238,6 +240,7 @@ impl BatchStream {
                 index,
                 submission: submission.clone(),
                 accepted_at: now,
+                polls: 0,
             })
             .collect();
         stream
@@ -265,6 +268,7 @@ impl BatchStream {
                 index,
                 submission,
                 accepted_at: now,
+                polls: 0,
             }));
         self
     }
@@ -313,6 +317,7 @@ impl BatchStream {
             index,
             submission: submission.clone(),
             accepted_at: self.client.clock().elapsed(),
+            polls: 0,
         });
         self.ready
             .push_back(BatchEvent::Accepted { index, submission });
@@ -395,6 +400,12 @@ impl BatchStream {
         let before = self.pending.len();
         for chunk in chunks {
             let kind = slot(chunk.kind);
+            for p in self.pending.iter_mut().filter(|p| {
+                p.submission.kind == chunk.kind
+                    && chunk.identifiers.contains(&p.submission.identifier)
+            }) {
+                p.polls += 1;
+            }
             let failure = match chunk.outcome {
                 Asked::List(Ok(found)) => {
                     found.into_iter().for_each(|a| self.take(a));
@@ -447,6 +458,7 @@ impl BatchStream {
                 Err(Error::Timeout {
                     submission: Some(p.submission.clone()),
                     waited: now.saturating_sub(p.accepted_at),
+                    polls: p.polls,
                     last_failure: last_failure[slot(p.submission.kind)].clone(),
                 })
             },

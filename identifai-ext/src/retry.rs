@@ -13,8 +13,33 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use crate::error::ApiError;
 
+/// Setters named after a config struct's fields, so that a struct marked
+/// `#[non_exhaustive]` (free to grow) is still built in one expression:
+/// `RetryPolicy::default().max_retries(2)`.
+macro_rules! setters {
+    ($config:ident { $( $field:ident: $ty:ty ),* $(,)? }) => {
+        impl $config {
+            $(
+                #[doc = concat!("Sets [`", stringify!($config), "::", stringify!($field), "`].")]
+                pub fn $field(mut self, value: $ty) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use setters;
+
 /// How failures are retried.
+///
+/// ```
+/// use std::time::Duration;
+/// use identifai_ext::RetryPolicy;
+/// let policy = RetryPolicy::default().max_retries(2).max_backoff(Duration::from_secs(5));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt, at most.
     pub max_retries: u32,
@@ -39,6 +64,13 @@ impl Default for RetryPolicy {
         }
     }
 }
+
+setters!(RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_total_wait: Duration,
+});
 
 impl RetryPolicy {
     /// No retries at all.

@@ -28,52 +28,80 @@ impl KeyFramesMethod {
     }
 }
 
-/// Options of a submission. Each applies to some kinds of media only; one
-/// that does not apply to the media submitted (the operation's fields in the
-/// spec, [`identifai_api::form_fields`]) is refused before sending.
-///
-/// ```
-/// use identifai_ext::SubmitOptions;
-/// let options = SubmitOptions::new().ref_id("order-42").with_heatmap(true);
-/// ```
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct SubmitOptions {
-    /// A reference of your own, returned with the result (all media).
-    pub ref_id: Option<String>,
-    /// Where the result is also posted when ready, if the vendor enabled
-    /// webhooks for the account (all media).
-    pub webhook_url: Option<String>,
-    /// Classify again even if the same file was classified before with the
-    /// same options; may cost credits (not for uploaded videos).
-    pub no_cache: Option<bool>,
-    /// A C2PA signature no longer forces the verdict to artificial (images,
-    /// video URLs, uploaded speech).
-    pub prevent_c2pa_forces: Option<bool>,
-    /// Also look for morphed faces (images, videos).
-    pub with_morphing: Option<bool>,
-    /// Also look for tampering done without AI (images, video URLs).
-    pub with_tampering: Option<bool>,
-    /// Also make an AI heatmap (images).
-    pub with_heatmap: Option<bool>,
-    /// Analyse at most 5, 10 or 30 frames (videos).
-    pub frames: Option<u8>,
-    /// Analyse key frames instead of evenly spaced ones (videos).
-    pub key_frames: Option<bool>,
-    /// How key frames are found (videos).
-    pub key_frames_method: Option<KeyFramesMethod>,
-    /// Fields sent as given ([`SubmitOptions::extra`]).
-    extra: Vec<(String, String)>,
+/// Declares each typed option once: the public field (named as the form
+/// field it sets in the spec), its setter, and its line in [`OPTIONS`]
+/// (how its value becomes text). An option cannot be declared and then
+/// forgotten on the way to the wire.
+macro_rules! submit_options {
+    (
+        $(#[$meta:meta])*
+        pub struct $options:ident {
+            $( $(#[$doc:meta])* $name:ident: $ty:ty => $text:expr, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $options {
+            $( $(#[$doc])* pub $name: Option<$ty>, )*
+            /// Fields sent as given ([`SubmitOptions::extra`]).
+            extra: Vec<(String, String)>,
+        }
+
+        impl $options {
+            $(
+                #[doc = concat!("Sets [`SubmitOptions::", stringify!($name), "`].")]
+                pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+                    self.$name = Some(value.into());
+                    self
+                }
+            )*
+        }
+
+        /// Every typed option, once: the name of the form field it sets (as
+        /// in the spec, and as [`SubmitOptions`] names it) and its value as
+        /// text. Which operations take it is the spec's
+        /// [`identifai_api::form_fields`].
+        const OPTIONS: &[(&str, ToText)] = &[
+            $( (stringify!($name), |o| o.$name.as_ref().map($text)), )*
+        ];
+    };
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta])* $name:ident: $ty:ty) => {
-        $(#[$doc])*
-        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
-            self.$name = Some(value.into());
-            self
-        }
-    };
+submit_options! {
+    /// Options of a submission. Each applies to some kinds of media only; one
+    /// that does not apply to the media submitted (the operation's fields in the
+    /// spec, [`identifai_api::form_fields`]) is refused before sending.
+    ///
+    /// ```
+    /// use identifai_ext::SubmitOptions;
+    /// let options = SubmitOptions::new().ref_id("order-42").with_heatmap(true);
+    /// ```
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct SubmitOptions {
+        /// A reference of your own, returned with the result (all media).
+        ref_id: String => String::clone,
+        /// Where the result is also posted when ready, if the vendor enabled
+        /// webhooks for the account (all media).
+        webhook_url: String => String::clone,
+        /// Classify again even if the same file was classified before with the
+        /// same options; may cost credits (not for uploaded videos).
+        no_cache: bool => bool::to_string,
+        /// A C2PA signature no longer forces the verdict to artificial (images,
+        /// video URLs, uploaded speech).
+        prevent_c2pa_forces: bool => bool::to_string,
+        /// Also look for morphed faces (images, videos).
+        with_morphing: bool => bool::to_string,
+        /// Also look for tampering done without AI (images, video URLs).
+        with_tampering: bool => bool::to_string,
+        /// Also make an AI heatmap (images).
+        with_heatmap: bool => bool::to_string,
+        /// Analyse at most 5, 10 or 30 frames (videos).
+        frames: u8 => u8::to_string,
+        /// Analyse key frames instead of evenly spaced ones (videos).
+        key_frames: bool => bool::to_string,
+        /// How key frames are found (videos).
+        key_frames_method: KeyFramesMethod => |method| method.as_str().to_string(),
+    }
 }
 
 impl SubmitOptions {
@@ -81,26 +109,6 @@ impl SubmitOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    setter!(/// Sets [`SubmitOptions::ref_id`].
-        ref_id: String);
-    setter!(/// Sets [`SubmitOptions::webhook_url`].
-        webhook_url: String);
-    setter!(/// Sets [`SubmitOptions::no_cache`].
-        no_cache: bool);
-    setter!(/// Sets [`SubmitOptions::prevent_c2pa_forces`].
-        prevent_c2pa_forces: bool);
-    setter!(/// Sets [`SubmitOptions::with_morphing`].
-        with_morphing: bool);
-    setter!(/// Sets [`SubmitOptions::with_tampering`].
-        with_tampering: bool);
-    setter!(/// Sets [`SubmitOptions::with_heatmap`].
-        with_heatmap: bool);
-    setter!(/// Sets [`SubmitOptions::frames`] (5, 10 or 30).
-        frames: u8);
-    setter!(/// Sets [`SubmitOptions::key_frames`].
-        key_frames: bool);
-    setter!(/// Sets [`SubmitOptions::key_frames_method`].
-        key_frames_method: KeyFramesMethod);
 
     /// Also sends the text field `name` with `value`, as given: for a
     /// field the server takes but the spec (and so [`SubmitOptions`]) does
@@ -200,28 +208,6 @@ impl SubmitOptions {
 
 /// How an option's value becomes the text of its field.
 type ToText = fn(&SubmitOptions) -> Option<String>;
-
-/// Every typed option, once: the name of the form field it sets (as in the
-/// spec, and as [`SubmitOptions`] names it) and its value as text. Which
-/// operations take it is the spec's [`identifai_api::form_fields`].
-const OPTIONS: &[(&str, ToText)] = &[
-    ("ref_id", |o| o.ref_id.clone()),
-    ("webhook_url", |o| o.webhook_url.clone()),
-    ("no_cache", |o| o.no_cache.map(|v| v.to_string())),
-    ("prevent_c2pa_forces", |o| {
-        o.prevent_c2pa_forces.map(|v| v.to_string())
-    }),
-    ("with_morphing", |o| o.with_morphing.map(|v| v.to_string())),
-    ("with_tampering", |o| {
-        o.with_tampering.map(|v| v.to_string())
-    }),
-    ("with_heatmap", |o| o.with_heatmap.map(|v| v.to_string())),
-    ("frames", |o| o.frames.map(|v| v.to_string())),
-    ("key_frames", |o| o.key_frames.map(|v| v.to_string())),
-    ("key_frames_method", |o| {
-        o.key_frames_method.map(|m| m.as_str().to_string())
-    }),
-];
 
 /// The six submission operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

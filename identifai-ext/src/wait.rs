@@ -16,7 +16,14 @@ use crate::retry::Method;
 use crate::submit::Submission;
 
 /// How long and how often to poll for a result.
+///
+/// ```
+/// use std::time::Duration;
+/// use identifai_ext::WaitPolicy;
+/// let policy = WaitPolicy::default().timeout(Duration::from_secs(60));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitPolicy {
     /// The deadline for the whole wait.
     pub timeout: Duration,
@@ -40,6 +47,13 @@ impl Default for WaitPolicy {
         }
     }
 }
+
+crate::retry::setters!(WaitPolicy {
+    timeout: Duration,
+    initial_interval: Duration,
+    max_interval: Duration,
+    not_found_grace: Duration,
+});
 
 impl WaitPolicy {
     /// The pause after poll number `poll` (from 1), with jitter.
@@ -100,6 +114,7 @@ impl Client {
                 return Err(Error::Timeout {
                     submission: Some(submission.clone()),
                     waited,
+                    polls: poll,
                     last_failure,
                 });
             }

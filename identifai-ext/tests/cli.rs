@@ -10,9 +10,7 @@
 
 #![cfg(feature = "cli")]
 
-mod support;
-
-use support::{SAMPLE, records, variants};
+use crate::util::{SAMPLE, records, variants};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -26,7 +24,7 @@ use serde_json::Value;
 
 /// The binary with a clean environment (see `support`).
 fn identifai() -> Command {
-    Command::from_std(support::identifai_process())
+    Command::from_std(crate::util::identifai_process())
 }
 
 /// The binary against a sandbox of its own.

@@ -6,7 +6,6 @@
 //! the virtual clock at once, so a 2 s `Retry-After` costs no real time and
 //! `clock.elapsed()` tells how long the client waited.
 
-use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,37 +16,21 @@ use identifai_api::mock::MockServerExt;
 use identifai_ext::api::ClientInfo;
 use identifai_ext::types::{self, Classification};
 use identifai_ext::{
-    API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder, Clock, Error, Media, MediaKind, RateLimits,
-    RetryPolicy,
+    API_KEY_VAR, BASE_URL_VAR, Client, Clock, Error, Media, MediaKind, RateLimits, RetryPolicy,
 };
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
-// Helpers.
+use crate::util::{KEY, builder, mock_client};
 
-/// The key every test uses; no error, log line or message may show it.
-const KEY: &str = "sk-test-5ecret-9f8e7d6c5b4a";
+// Helpers.
 
 /// The hash the override tests address.
 const HASH: &str = "3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a";
 
-/// A client for `base_url` with the test key, a virtual clock and no
-/// pacing; tests add what they need.
-fn builder(base_url: &str, clock: &Clock) -> ClientBuilder {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(base_url)
-        .clock(clock.clone())
-        .pacing(None)
-}
-
-/// A client for `server` built by [`builder`], and its clock.
+/// A client for `server` on a manual clock, and that clock.
 fn client_for(server: &MockServer) -> (Client, Clock) {
-    let clock = Clock::manual();
-    let client = builder(&server.base_url(), &clock)
-        .build()
-        .expect("the client builds");
-    (client, clock)
+    mock_client(&server.base_url())
 }
 
 fn message(text: &str) -> types::ErrorMessage {
@@ -67,7 +50,7 @@ fn overridden() -> types::OverrideResponse {
     types::OverrideResponse {
         classification: Classification::Human,
         hash: HASH.to_string(),
-        type_: types::MediaKind::Image,
+        type_: types::ApiMediaKind::Image,
     }
 }
 
@@ -199,42 +182,6 @@ async fn read_request(socket: &mut TcpStream) -> Option<()> {
     }
 }
 
-/// Restores environment variables when dropped, even if the test fails.
-struct RestoreEnv(Vec<(&'static str, Option<OsString>)>);
-
-impl RestoreEnv {
-    fn save(names: &[&'static str]) -> Self {
-        Self(
-            names
-                .iter()
-                .map(|name| (*name, std::env::var_os(name)))
-                .collect(),
-        )
-    }
-}
-
-impl Drop for RestoreEnv {
-    fn drop(&mut self) {
-        for (name, value) in &self.0 {
-            match value {
-                Some(value) => set_env(name, value),
-                None => remove_env(name),
-            }
-        }
-    }
-}
-
-fn set_env(name: &str, value: impl AsRef<std::ffi::OsStr>) {
-    // SAFETY: only `configuration_comes_from_the_environment` changes the
-    // environment, and no other test of this binary reads these variables.
-    unsafe { std::env::set_var(name, value) }
-}
-
-fn remove_env(name: &str) {
-    // SAFETY: as in `set_env`.
-    unsafe { std::env::remove_var(name) }
-}
-
 /// A `MakeWriter` target that keeps everything the subscriber writes.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -295,25 +242,68 @@ fn a_refused_base_url_is_a_config_error_without_the_key() {
     assert_keyless(&error);
 }
 
-#[tokio::test]
-async fn configuration_comes_from_the_environment() {
-    let _restore = RestoreEnv::save(&[API_KEY_VAR, BASE_URL_VAR]);
-    assert_eq!(BASE_URL_VAR, "IDENTIFAI_BASE_URL");
-    let server = MockServer::start_async().await;
-    let mock = server.get_credits(|when, then| {
-        when.into_inner().header("x-api-key", KEY);
-        then.ok(&credits());
-    });
+/// Marks the run of this test binary that `from_env_as_a_process_sees_it`
+/// starts: only there does `from_env_in_a_process_of_its_own` do anything.
+const CHILD_VAR: &str = "IDENTIFAI_TEST_FROM_ENV_CHILD";
 
-    // Both variables set: the key is sent to the base URL given.
-    set_env(API_KEY_VAR, KEY);
-    set_env(BASE_URL_VAR, server.base_url());
-    let client = Client::from_env().expect("the environment configures the client");
-    assert_eq!(client.api().baseurl(), &server.base_url());
-    let answer = client.credits().await.expect("credits");
-    assert_eq!(answer, credits());
-    assert_eq!(mock.calls_async().await, 1);
+/// What `Client::from_env` makes of `vars`, reported by this test binary
+/// run again with only `from_env_in_a_process_of_its_own` selected. The
+/// environment belongs to the whole process, so no test changes its own:
+/// that would race every other test of the binary (and its child
+/// processes) that reads it.
+fn from_env_as_a_process_sees_it(vars: &[(&str, Option<&str>)]) -> serde_json::Value {
+    let mut child = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+    child
+        .args([
+            "--exact",
+            "client::from_env_in_a_process_of_its_own",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_VAR, "1");
+    for (name, value) in vars {
+        match value {
+            Some(value) => child.env(name, value),
+            None => child.env_remove(name),
+        };
+    }
+    let output = child.output().expect("the test binary runs again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{vars:?}: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = stdout
+        .lines()
+        .find_map(|line| line.split_once("from_env: ").map(|(_, report)| report))
+        .unwrap_or_else(|| panic!("{vars:?}: no report in {stdout}"));
+    serde_json::from_str(report).expect("the report is JSON")
+}
 
+#[test]
+#[ignore = "run by configuration_comes_from_the_environment, in a process of its own"]
+fn from_env_in_a_process_of_its_own() {
+    if std::env::var_os(CHILD_VAR).is_none() {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let mut report = match Client::from_env() {
+        Ok(client) => {
+            let base_url = client.api().baseurl().to_string();
+            // Only a loopback server is ever asked.
+            let credits = base_url
+                .starts_with("http://127.0.0.1")
+                .then(|| runtime.block_on(client.credits()).is_ok());
+            serde_json::json!({ "base_url": base_url, "credits": credits })
+        }
+        Err(Error::Config(text)) => serde_json::json!({ "config_error": text }),
+        Err(other) => serde_json::json!({ "other_error": other.to_string() }),
+    };
     // What the builder was given wins over the environment.
     let given = Client::builder()
         .api_key("another-key")
@@ -321,25 +311,45 @@ async fn configuration_comes_from_the_environment() {
         .from_env()
         .build()
         .expect("the client builds");
-    assert_eq!(given.api().baseurl(), "http://127.0.0.1:9");
+    report["given_base_url"] = given.api().baseurl().into();
+    println!("from_env: {report}");
+}
+
+#[test]
+fn configuration_comes_from_the_environment() {
+    assert_eq!(BASE_URL_VAR, "IDENTIFAI_BASE_URL");
+    let server = MockServer::start();
+    let mock = server.get_credits(|when, then| {
+        when.into_inner().header("x-api-key", KEY);
+        then.ok(&credits());
+    });
+    let url = server.base_url();
+
+    // Both variables set: the key is sent to the base URL given.
+    let report =
+        from_env_as_a_process_sees_it(&[(API_KEY_VAR, Some(KEY)), (BASE_URL_VAR, Some(&url))]);
+    assert_eq!(report["base_url"], url.as_str(), "{report}");
+    assert_eq!(report["credits"], true, "{report}");
+    assert_eq!(mock.calls(), 1);
+    assert_eq!(report["given_base_url"], "http://127.0.0.1:9", "{report}");
 
     // A blank base URL means the vendor's.
-    set_env(BASE_URL_VAR, "  ");
-    let client = Client::from_env().expect("the default base URL is used");
-    assert_eq!(client.api().baseurl(), identifai_ext::api::DEFAULT_BASE_URL);
+    let report =
+        from_env_as_a_process_sees_it(&[(API_KEY_VAR, Some(KEY)), (BASE_URL_VAR, Some("  "))]);
+    assert_eq!(
+        report["base_url"],
+        identifai_ext::api::DEFAULT_BASE_URL,
+        "{report}"
+    );
 
     // No key, or a blank one: a clear error now, not a 401 later.
-    remove_env(BASE_URL_VAR);
     for key in [None, Some(""), Some("  ")] {
-        match key {
-            Some(key) => set_env(API_KEY_VAR, key),
-            None => remove_env(API_KEY_VAR),
-        }
-        let error = Client::from_env().expect_err("no usable key is refused");
-        assert!(
-            matches!(&error, Error::Config(text) if text.contains(API_KEY_VAR)),
-            "{key:?}: {error:?}"
-        );
+        let report = from_env_as_a_process_sees_it(&[(API_KEY_VAR, key), (BASE_URL_VAR, None)]);
+        let error = report["config_error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key:?}: {report}"));
+        assert!(error.contains(API_KEY_VAR), "{key:?}: {error}");
+        assert!(!error.contains(KEY), "{key:?}: {error}");
     }
 }
 
@@ -607,10 +617,7 @@ async fn a_429_past_max_retries_is_rate_limited_with_retry_after() {
     });
     let clock = Clock::manual();
     let client = builder(&server.base_url(), &clock)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(2))
         .build()
         .expect("the client builds");
     let error = client.credits().await.expect_err("still limited");
@@ -679,10 +686,7 @@ async fn a_post_that_fails_after_its_body_was_sent_is_not_retried() {
     let server = HangUp::start().await;
     let clock = Clock::manual();
     let client = builder(&server.url(), &clock)
-        .retry(RetryPolicy {
-            max_retries: 3,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(3))
         .build()
         .expect("the client builds");
     let result = tokio::time::timeout(
@@ -718,10 +722,7 @@ async fn a_post_whose_connection_is_refused_is_retried() {
     drop(listener);
     let clock = Clock::manual();
     let client = builder(&url, &clock)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(2))
         .build()
         .expect("the client builds");
     let error = client
@@ -742,10 +743,7 @@ async fn a_get_that_fails_after_it_was_sent_is_retried() {
     let server = HangUp::start().await;
     let clock = Clock::manual();
     let client = builder(&server.url(), &clock)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            ..Default::default()
-        })
+        .retry(RetryPolicy::default().max_retries(2))
         .build()
         .expect("the client builds");
     let result = tokio::time::timeout(Duration::from_secs(30), client.credits())

@@ -181,17 +181,18 @@ fn client(server: &Faulty) -> Client {
         .api_key("fault-key")
         .base_url(server.base_url.clone())
         .pacing(None)
-        .retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(100),
-            ..RetryPolicy::default()
-        })
-        .wait(WaitPolicy {
-            timeout: Duration::from_secs(2),
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-            not_found_grace: Duration::from_millis(500),
-        })
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(20))
+                .max_backoff(Duration::from_millis(100)),
+        )
+        .wait(
+            WaitPolicy::default()
+                .timeout(Duration::from_secs(2))
+                .initial_interval(Duration::from_millis(20))
+                .max_interval(Duration::from_millis(100))
+                .not_found_grace(Duration::from_millis(500)),
+        )
         .build()
         .unwrap()
 }
@@ -213,11 +214,11 @@ fn capped_client(server: &Faulty) -> Client {
         .base_url(server.base_url.clone())
         .pacing(None)
         .max_response_bytes(1 << 20)
-        .wait(WaitPolicy {
-            timeout: Duration::from_secs(5),
-            initial_interval: Duration::from_millis(20),
-            ..WaitPolicy::default()
-        })
+        .wait(
+            WaitPolicy::default()
+                .timeout(Duration::from_secs(5))
+                .initial_interval(Duration::from_millis(20)),
+        )
         .build()
         .unwrap()
 }
@@ -431,11 +432,7 @@ async fn a_list_answering_html_200_keeps_every_identifier_until_it_answers() {
 #[tokio::test]
 async fn a_post_reset_after_its_body_is_not_sent_again_and_says_so() {
     let server = Faulty::start(|_, _| Act::ResetAfterBody).await;
-    let png = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .unwrap();
+    let png = crate::util::sample_png();
     let error = client(&server)
         .submit(Media::bytes(png, "a.png"))
         .await
@@ -449,7 +446,7 @@ async fn a_post_reset_after_its_body_is_not_sent_again_and_says_so() {
 }
 
 /// The peak resident memory of the CLI fetching a 300 MB answer. Run by
-/// hand (`cargo test -p identifai-ext --all-features --test faults -- --ignored
+/// hand (`cargo test -p identifai-ext --all-features --test integration faults:: -- --ignored
 /// --nocapture`); it prints the figure and holds it under 64 MiB.
 #[cfg(all(feature = "cli", target_os = "linux"))]
 #[test]
@@ -502,10 +499,7 @@ fn the_cli_timeout_holds_against_a_stall_and_prints_the_identifier() {
         .env("HOME", "/nonexistent/identifai-cli-tests")
         .args(["--base-url", &server.base_url, "--api-key", "fault-key"])
         .args(["classify", "-o", "jsonl", "--timeout", "2"])
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../samples/sample.png"
-        ))
+        .arg(crate::util::SAMPLE)
         .output()
         .unwrap();
     let took = started.elapsed();

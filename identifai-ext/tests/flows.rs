@@ -8,14 +8,13 @@
 //! between polls takes no real time, and the tests read how long the SDK
 //! would have waited from the clock.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use httpmock::{HttpMockRequest, HttpMockResponse, Method, MockServer, Then};
-use identifai_api::mock::{MockServerExt, form_part, form_parts};
+use identifai_api::mock::{MockServerExt, answers, form_part, form_parts};
 use identifai_ext::types::{self, Classification};
 use identifai_ext::{
     Analysis, BatchOptions, Client, Clock, Error, Media, MediaKind, Submission, SubmitOptions,
@@ -25,9 +24,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-// Shared helpers.
+use crate::util::{KEY, TempDir, mock_client};
 
-const KEY: &str = "flows-test-key-Zk81";
+// Shared helpers.
 
 /// The identifier of the image in `image_classification.json`.
 const IMAGE_ID: &str = "2acb569d1f0e4b6c9a7d3e5f8b1c2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e";
@@ -35,31 +34,13 @@ const IMAGE_ID: &str = "2acb569d1f0e4b6c9a7d3e5f8b1c2d4e6f708192a3b4c5d6e7f8091a
 /// The hash of the video in `video_classification.json`.
 const VIDEO_HASH: &str = "1122bc92f4e8a07d3c5b9e1f6a2d8c4b7e0f3a9d5c1b8e2f6a4d0c7b3e9f5a18";
 
-/// The contents of a file in identifai-api's `tests/fixtures/operations/`.
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!(
-            "../../identifai-api/tests/fixtures/operations/",
-            $name
-        ))
-    };
-}
-
 /// The heatmap PNG that `get_image_heatmap` answers with.
-const HEATMAP: &[u8] = include_bytes!("../../identifai-api/tests/fixtures/operations/heatmap.png");
+const HEATMAP: &[u8] = answers::HEATMAP_PNG;
 
 /// A client of `base_url` with no pacing, on a virtual clock that the test
 /// can read.
 fn client_for(base_url: &str) -> (Client, Clock) {
-    let clock = Clock::manual();
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(base_url)
-        .pacing(None)
-        .clock(clock.clone())
-        .build()
-        .expect("a valid client");
-    (client, clock)
+    mock_client(base_url)
 }
 
 /// A PNG (as far as its signature goes) whose bytes carry `#item-{tag}#`,
@@ -127,62 +108,6 @@ fn image_submission(identifier: &str) -> Submission {
     Submission {
         identifier: identifier.to_string(),
         kind: MediaKind::Image,
-    }
-}
-
-/// A directory of its own under the temporary directory, removed when
-/// dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "identifai-flows-{}-{}-{test}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("the temporary directory is created");
-        Self(path)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, contents).expect("the file is written");
-        path
-    }
-
-    /// A file that starts with `head` and is `len` bytes long; the rest is
-    /// a hole, so nothing more is written to disk.
-    fn sparse(&self, name: &str, head: &[u8], len: u64) -> PathBuf {
-        let path = self.file(name, head);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .and_then(|file| file.set_len(len))
-            .expect("the file is extended");
-        path
-    }
-
-    /// The names in the directory, sorted.
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .expect("the directory lists")
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -318,7 +243,7 @@ async fn classify_uploads_the_sniffed_image_then_polls_until_the_result_is_done(
         when.identifier(IMAGE_ID)
             .into_inner()
             .header("x-api-key", KEY);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let (client, clock) = client_for(&server.base_url());
 
@@ -372,7 +297,7 @@ async fn a_404_right_after_submission_means_not_ready_then_the_result_arrives() 
     });
     let done = server.get_image_classification(|when, then| {
         when.identifier(IMAGE_ID);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -400,10 +325,7 @@ async fn a_404_that_outlasts_the_grace_period_is_not_found() {
         );
     });
     let (client, clock) = client_for(&server.base_url());
-    let policy = WaitPolicy {
-        not_found_grace: Duration::from_secs(10),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().not_found_grace(Duration::from_secs(10));
 
     let error = client
         .wait_with(&image_submission("no-such-id"), &policy)
@@ -489,27 +411,26 @@ async fn a_deadline_returns_the_identifier_and_waiting_again_resumes() {
     });
     let (client, clock) = client_for(&server.base_url());
     let submission = image_submission(IMAGE_ID);
-    let policy = WaitPolicy {
-        timeout: Duration::from_secs(30),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().timeout(Duration::from_secs(30));
 
     let error = client
         .wait_with(&submission, &policy)
         .await
         .expect_err("the deadline passes");
 
-    match &error {
+    let polls = match &error {
         Error::Timeout {
             submission: Some(waited_for),
             waited,
+            polls,
             ..
         } => {
             assert_eq!(waited_for, &submission);
             assert!(*waited >= Duration::from_secs(30), "waited {waited:?}");
+            *polls
         }
         other => panic!("expected Timeout, got {other:?}"),
-    }
+    };
     assert_eq!(error.identifier(), Some(submission.identifier.as_str()));
     assert!(error.to_string().contains(IMAGE_ID), "{error}");
     assert!(clock.elapsed() >= Duration::from_secs(30));
@@ -519,12 +440,29 @@ async fn a_deadline_returns_the_identifier_and_waiting_again_resumes() {
         clock.elapsed()
     );
     assert!(pending.calls_async().await > 1, "polled until the deadline");
+    // Each poll is one request, unless a transport failure had it retried
+    // (more requests), or the deadline cut the last one off before it
+    // reached the server (one fewer).
+    let calls = pending.calls_async().await;
+    assert!(
+        polls > 1 && polls as usize <= calls + 1 && calls <= polls as usize * 5,
+        "{polls} polls, {calls} requests"
+    );
+
+    // What to resume is a value: kept as JSON (a file, a queue …) and read
+    // back later.
+    let kept = serde_json::to_string(error.submission().expect("the submission")).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&kept).unwrap(),
+        json!({"identifier": IMAGE_ID, "kind": "image"})
+    );
+    let submission: Submission = serde_json::from_str(&kept).unwrap();
 
     // The server finishes; waiting again with the same submission resumes.
     pending.delete_async().await;
     let done = server.get_image_classification(|when, then| {
         when.identifier(IMAGE_ID);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let analysis = client
         .wait(&submission)
@@ -800,7 +738,7 @@ async fn a_batch_keeps_input_order_with_failures_in_place_and_waits_through_the_
         Media::bytes(images[3].clone(), "three.png"),
     ];
     let results = client
-        .classify_batch(media, &BatchOptions::concurrency(3))
+        .classify_batch(media, &BatchOptions::new().concurrency(3))
         .await;
 
     assert_eq!(results.len(), 5, "one result per input");
@@ -870,7 +808,7 @@ async fn a_batch_of_150_polls_the_list_endpoint_100_identifiers_at_a_time() {
     let media = || (0..COUNT).map(|i| Media::bytes(png(&i.to_string()), format!("{i}.png")));
     // Submitted first, then waited for: 150 identifiers in two requests.
     let submissions: Vec<_> = client
-        .submit_batch(media(), &BatchOptions::concurrency(8))
+        .submit_batch(media(), &BatchOptions::new().concurrency(8))
         .await
         .into_iter()
         .map(|s| s.expect("submitted"))
@@ -892,7 +830,7 @@ async fn a_batch_of_150_polls_the_list_endpoint_100_identifiers_at_a_time() {
     // As one pipeline: polled while uploading, never past 100 a request,
     // each result in its place.
     let results = client
-        .classify_batch(media(), &BatchOptions::concurrency(8))
+        .classify_batch(media(), &BatchOptions::new().concurrency(8))
         .await;
     for (i, result) in results.iter().enumerate() {
         let analysis = result
@@ -917,7 +855,7 @@ async fn a_batch_never_has_more_submissions_in_flight_than_its_bound() {
 
     let media = (0..10).map(|i| Media::bytes(png(&i.to_string()), format!("{i}.png")));
     let submissions = client
-        .submit_batch(media, &BatchOptions::concurrency(3))
+        .submit_batch(media, &BatchOptions::new().concurrency(3))
         .await;
 
     assert_eq!(submissions.len(), 10);
@@ -939,11 +877,11 @@ async fn a_batch_never_has_more_submissions_in_flight_than_its_bound() {
 // 8. Typed results.
 
 fn image_fixture() -> Analysis {
-    Analysis::Image(serde_json::from_str(fixture!("image_classification.json")).unwrap())
+    Analysis::Image(serde_json::from_str(answers::IMAGE_CLASSIFICATION).unwrap())
 }
 
 fn video_fixture() -> types::VideoClassification {
-    serde_json::from_str(fixture!("video_classification.json")).unwrap()
+    serde_json::from_str(answers::VIDEO_CLASSIFICATION).unwrap()
 }
 
 #[test]
@@ -1027,8 +965,7 @@ fn a_video_result_gives_its_frames_their_verdicts_and_scores() {
 
 #[test]
 fn a_speech_result_gives_its_chunks_from_either_field() {
-    let single =
-        Analysis::Speech(serde_json::from_str(fixture!("audio_classification.json")).unwrap());
+    let single = Analysis::Speech(serde_json::from_str(answers::AUDIO_CLASSIFICATION).unwrap());
     let chunks: Vec<(Option<f64>, Option<f64>, Option<Classification>)> = single
         .chunks()
         .iter()
@@ -1051,7 +988,7 @@ fn a_speech_result_gives_its_chunks_from_either_field() {
     );
 
     let listed: Vec<types::AudioClassification> =
-        serde_json::from_str(fixture!("audio_classifications.json")).unwrap();
+        serde_json::from_str(answers::AUDIO_CLASSIFICATIONS).unwrap();
     let clips = Analysis::Speech(listed[1].clone());
     let ranges: Vec<(Option<f64>, Option<f64>)> =
         clips.chunks().iter().map(|c| (c.start, c.end)).collect();
@@ -1066,7 +1003,7 @@ fn a_speech_result_gives_its_chunks_from_either_field() {
 #[test]
 fn an_override_counts_over_the_verdict() {
     let listed: Vec<types::AudioClassification> =
-        serde_json::from_str(fixture!("audio_classifications.json")).unwrap();
+        serde_json::from_str(answers::AUDIO_CLASSIFICATIONS).unwrap();
     let overridden = Analysis::Speech(listed[1].clone());
 
     assert_eq!(
@@ -1087,7 +1024,7 @@ fn an_override_counts_over_the_verdict() {
 
 #[test]
 fn an_unknown_label_decodes_and_is_not_artificial() {
-    let mut answer: Value = serde_json::from_str(fixture!("image_classification.json")).unwrap();
+    let mut answer: Value = serde_json::from_str(answers::IMAGE_CLASSIFICATION).unwrap();
     answer["verdict"]["classification"] = json!("synthetic-composite");
     let analysis =
         Analysis::Image(serde_json::from_value(answer).expect("an unknown label decodes"));
@@ -1169,7 +1106,7 @@ async fn credits_decode_from_the_answer() {
     let server = MockServer::start_async().await;
     let credits = server.get_credits(|when, then| {
         when.into_inner().header("x-api-key", KEY);
-        fixture_then(then.into_inner(), fixture!("credits.json"));
+        fixture_then(then.into_inner(), answers::CREDITS);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -1182,7 +1119,7 @@ async fn credits_decode_from_the_answer() {
 
 /// The users page of the fixture, leading to `next`.
 fn first_users_page(next: Option<String>) -> Value {
-    let mut page: Value = serde_json::from_str(fixture!("partner_users.json")).unwrap();
+    let mut page: Value = serde_json::from_str(answers::PARTNER_USERS).unwrap();
     page["next_page_url"] = json!(next);
     page
 }
@@ -1275,7 +1212,7 @@ async fn upsert_user_sends_an_empty_id_and_unwraps_the_envelope() {
                     .iter()
                     .any(|p| p.name == "id" && p.file_name.is_none() && p.data.is_empty())
             });
-        fixture_then(then.into_inner(), fixture!("user.json"));
+        fixture_then(then.into_inner(), answers::USER);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -1304,7 +1241,7 @@ async fn send_creation_email_posts_the_user_id() {
     let server = MockServer::start_async().await;
     let email = server.send_creation_email(|when, then| {
         when.id(7).into_inner().header("x-api-key", KEY);
-        fixture_then(then.into_inner(), fixture!("user.json"));
+        fixture_then(then.into_inner(), answers::USER);
     });
     let (client, _clock) = client_for(&server.base_url());
 
@@ -1342,7 +1279,7 @@ fn the_blocking_client_classifies_without_an_async_runtime() {
     });
     let done = server.get_image_classification(|when, then| {
         when.identifier(IMAGE_ID);
-        fixture_then(then.into_inner(), fixture!("image_classification.json"));
+        fixture_then(then.into_inner(), answers::IMAGE_CLASSIFICATION);
     });
     let (client, _clock) = client_for(&server.base_url());
     let client = identifai_ext::blocking::Client::new(client).expect("the blocking client starts");

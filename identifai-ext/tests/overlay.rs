@@ -274,11 +274,7 @@ async fn the_sandboxs_heatmap_over_the_sample() {
     use identifai_ext::{Media, SubmitOptions};
     let sandbox = identifai_ext::sandbox::Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
-    let sample = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .unwrap();
+    let sample = crate::util::sample_png();
     let options = SubmitOptions::new().with_heatmap(true);
     let analysis = client
         .classify_with(Media::bytes(sample.clone(), "sample.png"), &options)

@@ -11,13 +11,7 @@ use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use identifai_ext::sandbox::{Sandbox, SandboxConfig};
 use identifai_ext::{BatchEvent, BatchOptions, Client, Limit, Media, RateLimits, WaitPolicy};
 
-fn sample_png() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .expect("the sample image")
-}
+use crate::util::sample_png;
 
 /// Another PNG for each seed: the sandbox tells files apart by content.
 fn png(seed: usize) -> Media {
@@ -35,15 +29,17 @@ fn fast(factor: f64) -> RateLimits {
 fn limited(factor: f64, config: SandboxConfig) -> (Sandbox, Client) {
     let sandbox = Sandbox::start_with(config.with_rate_limits(fast(factor))).unwrap();
     // A margin for test machines under load, where a request can take a
-    // few milliseconds more than the one before to reach the server.
+    // few milliseconds more than the one before to reach the server: 40%
+    // of the scaled one-second window, at least 8 ms.
+    let margin = Duration::from_secs_f64(factor * 0.4).max(Duration::from_millis(8));
     let client = sandbox
         .client_builder()
-        .pacing(Some(fast(factor).with_margin(Duration::from_millis(8))))
-        .wait(WaitPolicy {
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-            ..WaitPolicy::default()
-        })
+        .pacing(Some(fast(factor).with_margin(margin)))
+        .wait(
+            WaitPolicy::default()
+                .initial_interval(Duration::from_millis(20))
+                .max_interval(Duration::from_millis(100)),
+        )
         .build()
         .unwrap();
     (sandbox, client)
@@ -59,7 +55,7 @@ async fn each_input_is_accepted_then_finished_once_and_polling_starts_before_the
     );
     let mut media: Vec<Media> = (0..8).map(png).collect();
     media.insert(3, Media::bytes(b"not an image".to_vec(), "notes.txt"));
-    let mut events = client.classify_stream(media, &BatchOptions::concurrency(4));
+    let mut events = client.classify_stream(media, &BatchOptions::new().concurrency(4));
     let mut seen: Vec<(usize, &'static str)> = Vec::new();
     while let Some(event) = events.next().await {
         match event {
@@ -112,7 +108,7 @@ async fn a_batch_past_the_minute_window_draws_no_429_and_waits_out_the_window() 
     let started = Instant::now();
     let mut events = client.classify_stream(
         (0..33).map(png).collect::<Vec<_>>(),
-        &BatchOptions::concurrency(4),
+        &BatchOptions::new().concurrency(4),
     );
     let mut accepted = Vec::new();
     let mut finished = 0;

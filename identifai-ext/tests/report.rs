@@ -5,9 +5,7 @@
 //! Chromium.
 #![cfg(all(feature = "cli", unix))]
 
-mod support;
-
-use support::{SAMPLE, records, variants};
+use crate::util::{SAMPLE, records, variants};
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,7 +20,7 @@ use scraper::{ElementRef, Html, Selector};
 
 /// The binary with a clean environment, its output captured.
 fn identifai() -> Command {
-    let mut cmd = support::identifai_process();
+    let mut cmd = crate::util::identifai_process();
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -8,18 +8,10 @@ use httpmock::MockServer;
 use identifai_ext::{Client, Clock, Error, MediaKind, Submission, UserQuery, WaitPolicy};
 use serde_json::json;
 
-const KEY: &str = "resilience-key-42";
+use crate::util::mock_client;
 
 fn client(server: &MockServer) -> (Client, Clock) {
-    let clock = Clock::manual();
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(server.base_url())
-        .pacing(None)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    (client, clock)
+    mock_client(&server.base_url())
 }
 
 fn submission(id: &str) -> Submission {
@@ -39,10 +31,7 @@ async fn a_busy_server_does_not_push_waiting_past_its_deadline() {
             .body(r#"{"message":"Busy."}"#);
     });
     let (client, clock) = client(&server);
-    let policy = WaitPolicy {
-        timeout: Duration::from_secs(30),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().timeout(Duration::from_secs(30));
 
     let error = client
         .wait_with(&submission("busy"), &policy)
@@ -53,6 +42,7 @@ async fn a_busy_server_does_not_push_waiting_past_its_deadline() {
             submission: waited_for,
             waited,
             last_failure,
+            ..
         } => {
             assert_eq!(waited_for.as_ref(), Some(&submission("busy")), "resumable");
             assert!(*waited >= Duration::from_secs(30), "{waited:?}");
@@ -83,10 +73,7 @@ async fn a_list_that_keeps_failing_leaves_each_item_resumable() {
         then.status(500).body(r#"{"message":"Down."}"#);
     });
     let (client, _) = client(&server);
-    let policy = WaitPolicy {
-        timeout: Duration::from_secs(20),
-        ..WaitPolicy::default()
-    };
+    let policy = WaitPolicy::default().timeout(Duration::from_secs(20));
     let results = client
         .wait_all_with(&[submission("a"), submission("b")], &policy)
         .await;

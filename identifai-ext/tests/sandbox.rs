@@ -10,13 +10,7 @@ use identifai_ext::{
     UserQuery,
 };
 
-fn sample_png() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/sample.png"
-    ))
-    .expect("the sample image")
-}
+use crate::util::sample_png;
 
 /// A PNG of the sample's header with other pixels: another file.
 fn other_png(seed: u8) -> Vec<u8> {
@@ -354,4 +348,29 @@ fn the_blocking_client_works_with_the_sandbox() {
         .unwrap();
     assert!(analysis.is_final());
     assert!(client.credits().unwrap().available_credits.is_some());
+
+    // Submitting and waiting apart, with the client's own (fast) policy.
+    let submission = client.submit(Media::bytes(other_png(1), "b.png")).unwrap();
+    assert!(client.wait(&submission).unwrap().is_final());
+
+    // The batch stream as an iterator: each input accepted, then finished.
+    let mut events = client
+        .classify_stream(
+            vec![
+                Media::bytes(other_png(2), "c.png"),
+                Media::bytes(other_png(3), "d.png"),
+            ],
+            &identifai_ext::BatchOptions::default(),
+        )
+        .unwrap();
+    let mut finished = Vec::new();
+    for event in events.by_ref() {
+        if let identifai_ext::BatchEvent::Finished { index, result } = event {
+            assert!(result.unwrap().is_final());
+            finished.push(index);
+        }
+    }
+    finished.sort();
+    assert_eq!(finished, [0, 1]);
+    assert_eq!(events.get_ref().pending().count(), 0);
 }

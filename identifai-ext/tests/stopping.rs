@@ -3,9 +3,7 @@
 //! against a sandbox of the test's.
 #![cfg(all(feature = "cli", unix))]
 
-mod support;
-
-use support::{SAMPLE, records};
+use crate::util::{SAMPLE, records};
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -20,7 +18,7 @@ use sha2::{Digest, Sha256};
 /// The binary with a clean environment (see `support`), against
 /// `base_url`.
 fn identifai(base_url: &str, key: &str) -> Command {
-    let mut cmd = support::identifai_process();
+    let mut cmd = crate::util::identifai_process();
     cmd.args(["--base-url", base_url, "--api-key", key])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -30,7 +28,7 @@ fn identifai(base_url: &str, key: &str) -> Command {
 
 /// Distinct PNGs in `dir`, by path.
 fn images(dir: &Path, count: usize) -> Vec<String> {
-    support::variants(dir, count)
+    crate::util::variants(dir, count)
         .iter()
         .map(|p| p.display().to_string())
         .collect()

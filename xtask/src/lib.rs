@@ -38,22 +38,60 @@ use serde_json::Value;
 /// The changes from `old` to `new`, with the overlay applied to both first
 /// when given: what users of the generated client see (an enum the overlay
 /// makes open does not break on a new value; a parameter it removes is not
-/// missed). An action that does not apply leaves the spec as it is.
-pub fn diff_as_client_sees(old: &Value, new: &Value, overlay: Option<&Value>) -> diff::Report {
-    let corrected = |doc: &Value| {
+/// missed). An action that matches nothing leaves the spec as it is; an
+/// overlay that is malformed (no `overlay: 1.x`, an action without a
+/// target, a target that is not JSONPath) is an error.
+pub fn diff_as_client_sees(
+    old: &Value,
+    new: &Value,
+    overlay: Option<&Value>,
+) -> Result<diff::Report, String> {
+    let corrected = |doc: &Value| -> Result<Value, String> {
         let mut doc = doc.clone();
         if let Some(overlay) = overlay {
-            let _ = overlay::apply(&mut doc, overlay);
+            overlay::apply(&mut doc, overlay).map_err(|e| format!("the overlay: {e}"))?;
         }
-        doc
+        Ok(doc)
     };
-    diff::diff(&corrected(old), &corrected(new))
+    Ok(diff::diff(&corrected(old)?, &corrected(new)?))
 }
 
-/// The workspace root (the parent of this crate's folder).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+/// The root of the checkout xtask is run in: the workspace of the runtime
+/// `CARGO_MANIFEST_DIR` (set by `cargo run`, so `cargo xtask` works on the
+/// checkout it is typed in even when checkouts share a target directory),
+/// else (or when that is in no workspace) the first folder up from the
+/// current one whose `Cargo.toml` declares a `[workspace]`. The path compiled into the binary is never used: another
+/// checkout may have built it.
+pub fn workspace_root() -> Result<PathBuf, String> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let current =
+        std::env::current_dir().map_err(|e| format!("cannot tell the current folder: {e}"))?;
+    find_workspace_root(manifest_dir.as_deref(), &current)
+}
+
+/// [`workspace_root`] for a given manifest folder (when cargo set one) and
+/// current folder.
+pub fn find_workspace_root(manifest_dir: Option<&Path>, current: &Path) -> Result<PathBuf, String> {
+    manifest_dir
+        .into_iter()
+        .chain([current])
+        .find_map(|start| {
+            start
+                .ancestors()
+                .find(|dir| declares_workspace(&dir.join("Cargo.toml")))
+        })
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+        .ok_or_else(|| {
+            format!(
+                "cannot find the identifai-rs checkout: no Cargo.toml with a [workspace] in {} or \
+                 any folder above it; run cargo xtask inside the checkout",
+                current.display()
+            )
+        })
+}
+
+/// Whether the manifest at `path` exists and has a `[workspace]` table.
+fn declares_workspace(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
 }

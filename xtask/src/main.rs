@@ -1,23 +1,32 @@
 //! `cargo xtask <task>`: keep the vendored identifAI spec in step with the
 //! vendor's documentation.
 //!
-//! - `regen [--from SOURCE]`: rebuild `openapi/identifai.yaml` from the
-//!   vendor's pages and print what changed;
-//! - `diff OLD NEW`: what changed between two specs, breaking changes first;
-//! - `check`: the spec is normalised, the overlay still applies, the client
-//!   generates (run by CI);
+//! - `regen [--from SOURCE] [--dry-run] [--fail-on-breaking]`: rebuild
+//!   `openapi/identifai.yaml` from the vendor's pages and print what changed;
+//! - `diff OLD NEW`: what changed between two specs as users of the client
+//!   see them (through `openapi/overlay.yaml` unless `--no-overlay`),
+//!   breaking changes first;
+//! - `check [--no-build]`: the spec is normalised, every overlay action
+//!   still corrects what the vendor lacks, the client generates and
+//!   identifai-ext builds against it (run by CI);
 //! - `bench [--quick]`: the benchmarks (`identifai-bench`, release build),
 //!   see BENCHMARKS.md.
 //!
+//! The checkout worked on is the one xtask is run in (see
+//! [`xtask::workspace_root`]).
+//!
 //! Exit codes: 0 success, 1 failure, 2 bad usage, 3 breaking changes found
-//! by `diff --fail-on-breaking`; `bench` exits with the benchmark's status
+//! by `diff --fail-on-breaking` or `regen --fail-on-breaking`; `bench` exits with the benchmark's status
 //! (3: a target missed).
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use xtask::regen::{self, Source};
+use serde_json::Value;
+use xtask::regen::{self, Outcome, Source};
 use xtask::{check, spec, workspace_root};
 
 #[derive(Parser)]
@@ -32,15 +41,30 @@ enum Task {
     /// Rebuild openapi/identifai.yaml from the vendor's documentation.
     Regen {
         /// The docs index URL, a saved index file (its pages beside it), a
-        /// folder of saved pages, or one OpenAPI file.
+        /// folder of saved pages (subfolders too), or one OpenAPI file.
         #[arg(long, default_value = regen::DEFAULT_INDEX)]
         from: String,
         /// The spec file to write.
         #[arg(long)]
         spec: Option<PathBuf>,
-        /// The overlay applied to both specs for the report of changes.
-        #[arg(long)]
+        /// The overlay applied to both specs for the report of changes
+        /// (default: openapi/overlay.yaml).
+        #[arg(long, conflicts_with = "no_overlay")]
         overlay: Option<PathBuf>,
+        /// Report the changes of the raw specs, without the overlay.
+        #[arg(long)]
+        no_overlay: bool,
+        /// Print what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write nothing and exit with status 3 when a change is breaking
+        /// (an operation removed, a field changed).
+        #[arg(long)]
+        fail_on_breaking: bool,
+        /// Seconds one attempt at a page may take (a page that times out,
+        /// answers 5xx or drops the connection is tried once more).
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
     },
     /// Report what changed between two specs, for a client's users.
     Diff {
@@ -51,17 +75,27 @@ enum Task {
         /// Exit with status 3 when a change is breaking.
         #[arg(long)]
         fail_on_breaking: bool,
-        /// Apply this overlay to both specs first: the changes as users of
-        /// the generated client see them.
-        #[arg(long)]
+        /// The overlay applied to both specs first, so that the changes are
+        /// those users of the generated client see (default:
+        /// openapi/overlay.yaml).
+        #[arg(long, conflicts_with = "no_overlay")]
         overlay: Option<PathBuf>,
+        /// Compare the raw specs, without the overlay.
+        #[arg(long)]
+        no_overlay: bool,
     },
-    /// Check that the vendored spec and overlay are consistent.
+    /// Check that the vendored spec and overlay are consistent, that every
+    /// overlay action corrects what the vendor still lacks, that the client
+    /// generates and that identifai-ext builds against it.
     Check {
         #[arg(long)]
         spec: Option<PathBuf>,
         #[arg(long)]
         overlay: Option<PathBuf>,
+        /// Skip building the public surface (`cargo check -p identifai-ext
+        /// --all-features`).
+        #[arg(long)]
+        no_build: bool,
     },
     /// Run the benchmarks (a release build of identifai-bench) and print the
     /// table of figures; see BENCHMARKS.md.
@@ -80,32 +114,11 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // The TLS provider for fetching the vendor's pages over https; an
+    // error only means one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
-    let root = workspace_root();
-    let result = match cli.task {
-        Task::Regen {
-            from,
-            spec,
-            overlay,
-        } => regen_task(
-            &from,
-            &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
-            &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
-        ),
-        Task::Diff {
-            old,
-            new,
-            format,
-            fail_on_breaking,
-            overlay,
-        } => diff_task(&old, &new, format, fail_on_breaking, overlay.as_deref()),
-        Task::Check { spec, overlay } => check_task(
-            &spec.unwrap_or_else(|| root.join("openapi/identifai.yaml")),
-            &overlay.unwrap_or_else(|| root.join("openapi/overlay.yaml")),
-        ),
-        Task::Bench { quick } => bench_task(&root, quick),
-    };
-    match result {
+    match run(cli.task) {
         Ok(code) => code,
         // The reader went away (`cargo xtask diff … | head`): not an error.
         Err(message) if message == BROKEN_PIPE => ExitCode::SUCCESS,
@@ -113,6 +126,70 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `path` when given, else `file` in the checkout's `openapi/` folder.
+fn in_openapi(path: Option<PathBuf>, file: &str) -> Result<PathBuf, String> {
+    match path {
+        Some(path) => Ok(path),
+        None => Ok(workspace_root()?.join("openapi").join(file)),
+    }
+}
+
+fn run(task: Task) -> Result<ExitCode, String> {
+    match task {
+        Task::Regen {
+            from,
+            spec,
+            overlay,
+            no_overlay,
+            dry_run,
+            fail_on_breaking,
+            timeout,
+        } => {
+            let overlay = load_overlay(overlay, no_overlay)?;
+            let options = regen::Options {
+                overlay: overlay.as_ref(),
+                dry_run,
+                fail_on_breaking,
+                fetch: regen::Fetch {
+                    timeout: Duration::from_secs(timeout.max(1)),
+                    ..regen::Fetch::default()
+                },
+            };
+            regen_task(&from, &in_openapi(spec, "identifai.yaml")?, &options)
+        }
+        Task::Diff {
+            old,
+            new,
+            format,
+            fail_on_breaking,
+            overlay,
+            no_overlay,
+        } => {
+            let overlay = load_overlay(overlay, no_overlay)?;
+            diff_task(&old, &new, format, fail_on_breaking, overlay.as_ref())
+        }
+        Task::Check {
+            spec,
+            overlay,
+            no_build,
+        } => {
+            let options = check::Options {
+                build: if no_build {
+                    None
+                } else {
+                    Some(workspace_root()?)
+                },
+            };
+            check_task(
+                &in_openapi(spec, "identifai.yaml")?,
+                &in_openapi(overlay, "overlay.yaml")?,
+                &options,
+            )
+        }
+        Task::Bench { quick } => bench_task(&workspace_root()?, quick),
     }
 }
 
@@ -132,36 +209,69 @@ fn out(text: &str) -> Result<(), String> {
     }
 }
 
-fn regen_task(
-    from: &str,
-    spec_path: &std::path::Path,
-    overlay_path: &std::path::Path,
-) -> Result<ExitCode, String> {
+/// The overlay to see specs through: none with `--no-overlay`, else the one
+/// named or the checkout's; one that cannot be read or is malformed is an
+/// error, never skipped.
+fn load_overlay(path: Option<PathBuf>, no_overlay: bool) -> Result<Option<Value>, String> {
+    if no_overlay {
+        return Ok(None);
+    }
+    let path = in_openapi(path, "overlay.yaml")?;
+    let overlay = spec::load(&path)?;
+    xtask::overlay::apply(&mut Value::Object(Default::default()), &overlay)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(overlay))
+}
+
+fn regen_task(from: &str, spec_path: &Path, options: &regen::Options) -> Result<ExitCode, String> {
     let source = Source::parse(from)?;
-    let mut progress = Bar::default();
-    // The report shows the changes through our overlay, when there is one.
-    let overlay = spec::load(overlay_path).ok();
-    let outcome = regen::regenerate(&source, spec_path, overlay.as_ref(), &mut progress)?;
-    match outcome.report {
-        None => out(&format!("{} is unchanged\n", spec_path.display()))?,
-        Some(report) => out(&format!(
-            "wrote {}\n{}",
-            spec_path.display(),
+    let mut progress = progress();
+    let outcome = regen::regenerate(&source, spec_path, options, &mut *progress)?;
+    let spec = spec_path.display();
+    let changes = |report: &xtask::diff::Report| {
+        if report.is_empty() {
+            "No changes for the client's users (only text such as descriptions or examples).\n"
+                .to_string()
+        } else {
             report.to_text()
+        }
+    };
+    match &outcome {
+        Outcome::Unchanged => out(&format!("{spec} is unchanged\n"))?,
+        Outcome::Written(report) => out(&format!("wrote {spec}\n{}", changes(report)))?,
+        Outcome::DryRun(report) => out(&format!(
+            "{spec} would change (dry run: nothing written)\n{}",
+            changes(report)
         ))?,
+        Outcome::Refused(report) => {
+            out(&changes(report))?;
+            eprintln!(
+                "error: breaking changes: {spec} was not written (--fail-on-breaking); read them \
+                 above, then run regen without the flag to accept them"
+            );
+            return Ok(ExitCode::from(3));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// A bar on a terminal; a line per page elsewhere (CI logs).
+fn progress() -> Box<dyn regen::Progress> {
+    if std::io::stderr().is_terminal() {
+        Box::new(Bar::default())
+    } else {
+        Box::new(regen::Lines::new(std::io::stderr()))
+    }
+}
+
 fn diff_task(
-    old: &std::path::Path,
-    new: &std::path::Path,
+    old: &Path,
+    new: &Path,
     format: Format,
     fail_on_breaking: bool,
-    overlay: Option<&std::path::Path>,
+    overlay: Option<&Value>,
 ) -> Result<ExitCode, String> {
-    let overlay = overlay.map(spec::load).transpose()?;
-    let report = xtask::diff_as_client_sees(&spec::load(old)?, &spec::load(new)?, overlay.as_ref());
+    let report = xtask::diff_as_client_sees(&spec::load(old)?, &spec::load(new)?, overlay)?;
     let text = match format {
         Format::Text => report.to_text(),
         Format::Markdown => report.to_markdown(),
@@ -179,10 +289,11 @@ fn diff_task(
 }
 
 fn check_task(
-    spec_path: &std::path::Path,
-    overlay_path: &std::path::Path,
+    spec_path: &Path,
+    overlay_path: &Path,
+    options: &check::Options,
 ) -> Result<ExitCode, String> {
-    let findings = check::run(spec_path, overlay_path);
+    let findings = check::run(spec_path, overlay_path, options);
     for note in &findings.notes {
         out(&format!("ok: {note}\n"))?;
     }
@@ -200,7 +311,7 @@ fn check_task(
 
 /// `cargo run --release -p identifai-bench -- [--quick]`, with this
 /// process's stdin, stdout and stderr; its exit status is ours.
-fn bench_task(root: &std::path::Path, quick: bool) -> Result<ExitCode, String> {
+fn bench_task(root: &Path, quick: bool) -> Result<ExitCode, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = std::process::Command::new(cargo);
     command
@@ -220,20 +331,23 @@ fn bench_task(root: &std::path::Path, quick: bool) -> Result<ExitCode, String> {
     })
 }
 
-/// A progress bar on stderr when more than a handful of pages are read
-/// (indicatif hides it when stderr is not a terminal).
+/// A progress bar on stderr, for a terminal.
 #[derive(Default)]
 struct Bar(Option<indicatif::ProgressBar>);
 
 impl regen::Progress for Bar {
     fn start(&mut self, pages: usize) {
-        if pages > 5 {
-            let bar = indicatif::ProgressBar::new(pages as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            {
-                bar.set_style(style);
-            }
-            self.0 = Some(bar);
+        let bar = indicatif::ProgressBar::new(pages as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        self.0 = Some(bar);
+    }
+    fn retrying(&mut self, origin: &str, why: &str) {
+        let line = format!("retrying {origin}: {why}");
+        match &self.0 {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
     fn page_done(&mut self, origin: &str) {

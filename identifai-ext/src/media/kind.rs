@@ -4,6 +4,12 @@ use super::*;
 
 /// What kind of media: decides the operation, the formats and the limit.
 /// It serialises in lowercase, as it displays (`image`, `video`, `speech`).
+///
+/// `Speech` is what the API calls `audio` (`/api/classification_audio`,
+/// [`crate::types::AudioClassification`], [`crate::types::ApiMediaKind::Audio`]):
+/// the service judges voices, not music or other sound. The generated
+/// [`crate::types::ApiMediaKind`] is the API's own field (it may hold a
+/// kind this SDK does not know); use this one everywhere else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {

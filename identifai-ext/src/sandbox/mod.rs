@@ -9,7 +9,7 @@
 //! # async fn main() -> identifai_ext::Result<()> {
 //! let sandbox = Sandbox::start()?;
 //! let client = sandbox.client()?;
-//! let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sample.png")).unwrap();
+//! let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.png")).unwrap();
 //! let analysis = client.classify(Media::bytes(png, "sample.png")).await?;
 //! assert!(analysis.is_final());
 //! # Ok(())
@@ -50,7 +50,13 @@ use std::time::Duration;
 
 use crate::{Client, ClientBuilder, Error, RateLimits, Result, WaitPolicy};
 
-/// How the sandbox behaves.
+/// How the sandbox behaves; every field has a setter.
+///
+/// ```
+/// use identifai_ext::sandbox::SandboxConfig;
+/// let config = SandboxConfig::default().api_key("my-test-key").users(3).ready_after_polls(2);
+/// assert_eq!((config.api_key.as_str(), config.users), ("my-test-key", 3));
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct SandboxConfig {
@@ -122,6 +128,18 @@ impl SandboxConfig {
         self.initial_credits = credits;
         self
     }
+
+    /// The API key it accepts.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// How many partner users exist at the start.
+    pub fn users(mut self, users: usize) -> Self {
+        self.users = users;
+        self
+    }
 }
 
 /// A running sandbox. It serves on its own thread until dropped.
@@ -169,11 +187,11 @@ impl Sandbox {
             .api_key(self.api_key.clone())
             .base_url(self.base_url.clone())
             .pacing(None)
-            .wait(WaitPolicy {
-                initial_interval: Duration::from_millis(20),
-                max_interval: Duration::from_millis(200),
-                ..WaitPolicy::default()
-            })
+            .wait(
+                WaitPolicy::default()
+                    .initial_interval(Duration::from_millis(20))
+                    .max_interval(Duration::from_millis(200)),
+            )
     }
 
     /// A client of this sandbox.

@@ -186,8 +186,9 @@ pub fn classify(
     }
 
     let media: Vec<Media> = uploads.iter().filter_map(|&g| media_of[g].take()).collect();
-    let mut batch =
-        BatchOptions::concurrency(usize::from(args.concurrency)).submit_options(options);
+    let mut batch = BatchOptions::new()
+        .concurrency(usize::from(args.concurrency))
+        .submit_options(options);
     batch.wait = Some(policy(ctx, args.timeout));
     let stream = ctx.session.client.classify_stream(media, &batch);
     let mut stream = if args.no_wait {
@@ -483,29 +484,53 @@ fn hex(bytes: &[u8]) -> String {
 
 /// This command line, quoted for a POSIX shell.
 fn command_line() -> String {
-    std::env::args()
-        .enumerate()
-        .map(|(i, arg)| {
-            let arg = if i == 0 {
-                Path::new(&arg)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or(arg)
-            } else {
-                arg
-            };
-            if !arg.is_empty()
-                && arg
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c))
-            {
-                arg
-            } else {
-                format!("'{}'", arg.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    shown_command(std::env::args())
+}
+
+/// A command line as it may be shown: the program by its file name, the
+/// value of `--api-key` replaced by `"$IDENTIFAI_API_KEY"` (the key never
+/// appears in output), credentials in URLs redacted, and each argument
+/// quoted for a POSIX shell where it needs to be.
+fn shown_command(args: impl Iterator<Item = String>) -> String {
+    const KEY_FLAG: &str = "--api-key";
+    const KEY_PLACEHOLDER: &str = "\"$IDENTIFAI_API_KEY\"";
+    let mut shown = Vec::new();
+    let mut key_next = false;
+    for (i, arg) in args.enumerate() {
+        if std::mem::take(&mut key_next) {
+            shown.push(KEY_PLACEHOLDER.to_string());
+            continue;
+        }
+        if arg == KEY_FLAG {
+            key_next = true;
+            shown.push(arg);
+            continue;
+        }
+        if arg.starts_with("--api-key=") {
+            shown.push(format!("{KEY_FLAG}={KEY_PLACEHOLDER}"));
+            continue;
+        }
+        let arg = if i == 0 {
+            Path::new(&arg)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(arg)
+        } else if arg.contains("://") {
+            identifai_ext::media::redact_url(&arg)
+        } else {
+            arg
+        };
+        let plain = !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c));
+        shown.push(if plain {
+            arg
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        });
+    }
+    shown.join(" ")
 }
 
 /// `identifai result`.
@@ -603,4 +628,46 @@ fn submit_options(a: &args::SubmitArgs) -> SubmitOptions {
         });
     }
     o
+}
+
+#[cfg(test)]
+mod shown_command_tests {
+    use super::shown_command;
+
+    fn shown(args: &[&str]) -> String {
+        shown_command(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn the_api_key_is_never_shown_in_either_form() {
+        let key = "sk-live-secret-1234";
+        for args in [
+            ["/usr/bin/identifai", "--api-key", key, "classify", "a.png"].as_slice(),
+            [
+                "identifai",
+                &format!("--api-key={key}"),
+                "classify",
+                "a.png",
+            ]
+            .as_slice(),
+        ] {
+            let line = shown(args);
+            assert!(!line.contains(key), "{line}");
+            assert!(line.contains("$IDENTIFAI_API_KEY"), "{line}");
+            assert!(line.starts_with("identifai "), "{line}");
+            assert!(line.ends_with(" classify a.png"), "{line}");
+        }
+    }
+
+    #[test]
+    fn url_credentials_are_redacted_and_odd_arguments_quoted() {
+        let line = shown(&[
+            "identifai",
+            "classify",
+            "https://user:pass@example.com/a.png",
+            "my photo.png",
+        ]);
+        assert!(!line.contains("pass"), "{line}");
+        assert!(line.contains("'my photo.png'"), "{line}");
+    }
 }

@@ -158,11 +158,9 @@ pub fn session(global: &Global) -> Result<Session, Failure> {
         let sandbox = Sandbox::start()
             .map_err(|e| Failure::new(SERVER, format!("cannot start the sandbox: {e}")))?;
         let client = sandbox.client_builder().build()?;
-        let wait = WaitPolicy {
-            initial_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(200),
-            ..WaitPolicy::default()
-        };
+        let wait = WaitPolicy::default()
+            .initial_interval(Duration::from_millis(20))
+            .max_interval(Duration::from_millis(200));
         return Ok(Session {
             client,
             wait,

@@ -152,6 +152,7 @@ mod tests {
         let timeout = Error::Timeout {
             submission: Some(submission),
             waited: std::time::Duration::from_secs(1),
+            polls: 1,
             last_failure: None,
         };
         assert_eq!(code_of(&timeout), TIMEOUT);

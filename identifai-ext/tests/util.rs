@@ -1,0 +1,127 @@
+//! What the tests share: the test key, clients on a virtual clock, the
+//! sample media, and the `identifai` binary as a process.
+
+// Some helpers serve only modules behind a feature (`sandbox`, `cli`).
+#![allow(dead_code)]
+
+use identifai_ext::{Client, ClientBuilder, Clock};
+
+/// The key every test uses; no error, log line or message may show it.
+pub const KEY: &str = "sk-test-5ecret-9f8e7d6c5b4a";
+
+/// A client for `base_url` with the test key, a virtual clock and no
+/// pacing; tests add what they need.
+pub fn builder(base_url: &str, clock: &Clock) -> ClientBuilder {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base_url)
+        .clock(clock.clone())
+        .pacing(None)
+}
+
+/// A client for `base_url` built by [`builder`] on a manual clock
+/// (sleeping moves it at once), and that clock.
+pub fn mock_client(base_url: &str) -> (Client, Clock) {
+    let clock = Clock::manual();
+    let client = builder(base_url, &clock)
+        .build()
+        .expect("the client builds");
+    (client, clock)
+}
+
+/// The `identifai` binary with a clean environment: no key, no base URL,
+/// no config file (HOME points nowhere), no `NO_COLOR`.
+pub fn identifai_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("identifai"));
+    for name in [
+        "IDENTIFAI_API_KEY",
+        "IDENTIFAI_BASE_URL",
+        "IDENTIFAI_CONFIG",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd.env("HOME", "/nonexistent/identifai-cli-tests")
+        .env("XDG_CONFIG_HOME", "/nonexistent/identifai-cli-tests/config");
+    cmd
+}
+
+/// The sample image of the README's first command.
+pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.png");
+
+/// The bytes of [`SAMPLE`].
+pub fn sample_png() -> Vec<u8> {
+    std::fs::read(SAMPLE).expect("the sample image")
+}
+
+/// Copies of the sample that differ in content (bytes after the PNG's end),
+/// so that the sandbox judges each on its own.
+pub fn variants(dir: &std::path::Path, count: usize) -> Vec<std::path::PathBuf> {
+    let sample = sample_png();
+    (0..count)
+        .map(|i| {
+            let mut bytes = sample.clone();
+            bytes.extend_from_slice(format!("variant-{i}").as_bytes());
+            let path = dir.join(format!("variant-{i:02}.png"));
+            std::fs::write(&path, bytes).expect("a variant written");
+            path
+        })
+        .collect()
+}
+
+/// The JSON lines of stdout, in input order: `classify` writes each when
+/// it is final, with the input's `index`.
+pub fn records(stdout: &str) -> Vec<serde_json::Value> {
+    let mut records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    records.sort_by_key(|r| r["index"].as_u64());
+    records
+}
+
+/// A directory of its own under the temporary directory, removed when
+/// dropped, with helpers for the files a test puts in it.
+pub struct TempDir(tempfile::TempDir);
+
+impl TempDir {
+    pub fn new(test: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("identifai-{test}-"))
+            .tempdir()
+            .expect("the temporary directory is created");
+        Self(dir)
+    }
+
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.0.path().join(name)
+    }
+
+    pub fn file(&self, name: &str, contents: &[u8]) -> std::path::PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("the file is written");
+        path
+    }
+
+    /// A file that starts with `head` and is `len` bytes long; the rest is
+    /// a hole, so nothing more is written to disk.
+    pub fn sparse(&self, name: &str, head: &[u8], len: u64) -> std::path::PathBuf {
+        let path = self.file(name, head);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|file| file.set_len(len))
+            .expect("the file is extended");
+        path
+    }
+
+    /// The names in the directory, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.0.path())
+            .expect("the directory lists")
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
