@@ -36,14 +36,7 @@ fn sandboxed() -> Command {
 
 /// The binary against `sandbox`, which outlives the run.
 fn against(sandbox: &Sandbox) -> Command {
-    let mut cmd = identifai();
-    cmd.args([
-        "--base-url",
-        sandbox.base_url(),
-        "--api-key",
-        sandbox.api_key(),
-    ]);
-    cmd
+    Command::from_std(crate::util::identifai_against(sandbox))
 }
 
 /// Runs `cmd`; returns its exit code, stdout and stderr.
@@ -353,19 +346,10 @@ fn service_failures_have_their_exit_codes() {
     assert_eq!(against_status(404, &["heatmap", "abc"]).0, 3, "not found");
     assert_eq!(against_status(422, &override_args).0, 3, "refused input");
 
-    // Nothing listens on a port just freed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Nothing listens on port 9 (discard): a freed ephemeral port could be
+    // taken again at once by another test of this binary.
     let (code, _, stderr) = run(identifai()
-        .args([
-            "--api-key",
-            "a-key",
-            "--base-url",
-            &format!("http://127.0.0.1:{port}"),
-        ])
+        .args(["--api-key", "a-key", "--base-url", "http://127.0.0.1:9"])
         .args(override_args));
     assert_eq!(code, 8, "{stderr}");
     assert!(stderr.contains("transport"), "{stderr}");

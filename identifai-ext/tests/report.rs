@@ -27,15 +27,13 @@ fn identifai() -> Command {
     cmd
 }
 
-/// The binary against `sandbox`, which outlives the run.
+/// The binary against `sandbox`, which outlives the run, its output
+/// captured.
 fn against(sandbox: &Sandbox) -> Command {
-    let mut cmd = identifai();
-    cmd.args([
-        "--base-url",
-        sandbox.base_url(),
-        "--api-key",
-        sandbox.api_key(),
-    ]);
+    let mut cmd = crate::util::identifai_against(sandbox);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     cmd
 }
 

@@ -46,6 +46,19 @@ pub fn identifai_process() -> std::process::Command {
     cmd
 }
 
+/// [`identifai_process`] against `sandbox`, which outlives the run.
+#[cfg(feature = "sandbox")]
+pub fn identifai_against(sandbox: &identifai_ext::sandbox::Sandbox) -> std::process::Command {
+    let mut cmd = identifai_process();
+    cmd.args([
+        "--base-url",
+        sandbox.base_url(),
+        "--api-key",
+        sandbox.api_key(),
+    ]);
+    cmd
+}
+
 /// The sample image of the README's first command.
 pub const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.png");
 
