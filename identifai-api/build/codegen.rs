@@ -84,7 +84,8 @@ pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> 
     let mock_tokens = run_progenitor(&progenitor_doc, &openapi, &settings, true)?;
 
     let client = merge_client(client_tokens, &multipart_ops, &prepared.open_enums)?;
-    let mock = merge_mock(mock_tokens, &multipart_ops)?;
+    let mut mock = merge_mock(mock_tokens, &multipart_ops)?;
+    add_success_shortcuts(&mut mock, &binary_successes(&progenitor_doc))?;
     Ok(Generated {
         client: prettyplease::unparse(&client),
         mock: prettyplease::unparse(&mock),
@@ -265,6 +266,118 @@ fn merge_mock(tokens: TokenStream, ops: &[multipart::MultipartOp]) -> Result<syn
         return Err("progenitor's mocks have no MockServerExt trait and impl to extend".into());
     }
     Ok(file)
+}
+
+/// The operations whose success is not JSON, by the name of their `Then`
+/// helper, with the media type they answer.
+fn binary_successes(doc: &Value) -> Vec<(String, String)> {
+    use heck::ToUpperCamelCase;
+    let mut found = Vec::new();
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for item in paths.into_iter().flat_map(|paths| paths.values()) {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            if !is_method(method) {
+                continue;
+            }
+            let responses = op.get("responses").and_then(Value::as_object);
+            let success = responses
+                .into_iter()
+                .flatten()
+                .find(|(status, _)| status.starts_with('2'))
+                .map(|(_, response)| openapi::resolve(doc, response));
+            let media = success
+                .and_then(|r| r.get("content"))
+                .and_then(Value::as_object)
+                .and_then(|content| content.keys().next());
+            if let Some(media) = media.filter(|m| !m.contains("json")) {
+                found.push((format!("{}Then", id.to_upper_camel_case()), media.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// Every `Then` helper with a `success(status, value)` also gets
+/// `ok(value)`, the same with 200, as progenitor writes only for an exact
+/// `200` (a `2XX` answer gets `success` alone). The helper of an answer that
+/// is not JSON (a PNG) takes the body's bytes and sends its media type,
+/// where progenitor would serialise a JSON value.
+fn add_success_shortcuts(file: &mut syn::File, binary: &[(String, String)]) -> Result<(), String> {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "operations" => m.content.as_mut(),
+        _ => None,
+    }) else {
+        return Err("progenitor's mocks have no `mod operations`".into());
+    };
+    for item in items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let name = block.self_ty.to_token_stream().to_string();
+        if !name.ends_with("Then") {
+            continue;
+        }
+        let has = |block: &syn::ItemImpl, wanted: &str| {
+            block
+                .items
+                .iter()
+                .any(|m| matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == wanted))
+        };
+        if let Some((_, media)) = binary.iter().find(|(then, _)| *then == name) {
+            block.items.retain(|m| {
+                !matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == "success" || f.sig.ident == "ok")
+            });
+            block.items.push(parse(
+                quote! {
+                    /// Answers with these bytes as the body, labelled with
+                    /// the operation's media type.
+                    pub fn success(self, status: u16, body: impl AsRef<[u8]>) -> Self {
+                        assert_eq!(status / 100u16, 2u16);
+                        Self(self.0.status(status).header("content-type", #media).body(body))
+                    }
+                },
+                "a binary success helper",
+            )?);
+            block.items.push(parse(
+                quote! {
+                    /// Answers 200 with these bytes as the body.
+                    pub fn ok(self, body: impl AsRef<[u8]>) -> Self {
+                        self.success(200, body)
+                    }
+                },
+                "a binary ok helper",
+            )?);
+            continue;
+        }
+        if has(block, "ok") {
+            continue;
+        }
+        let Some(value_type) = block.items.iter().find_map(|m| match m {
+            syn::ImplItem::Fn(f) if f.sig.ident == "success" => match f.sig.inputs.iter().nth(2) {
+                Some(syn::FnArg::Typed(arg)) => Some(arg.ty.clone()),
+                _ => None,
+            },
+            _ => None,
+        }) else {
+            continue;
+        };
+        block.items.push(parse(
+            quote! {
+                /// Answers 200 with this value, as `success(200, value)`.
+                pub fn ok(self, value: #value_type) -> Self {
+                    self.success(200, value)
+                }
+            },
+            "an ok helper",
+        )?);
+    }
+    Ok(())
 }
 
 /// progenitor 0.15 matches an array query parameter with

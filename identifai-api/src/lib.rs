@@ -58,13 +58,25 @@ pub use generated::*;
 ///
 /// ```no_run
 /// use httpmock::MockServer;
-/// use identifai_api::mock::MockServerExt;
+/// use identifai_api::mock::{MockServerExt, answers};
 /// use identifai_api::types;
 ///
 /// let server = MockServer::start();
 /// let mock = server.get_credits(|when, then| {
 ///     when.into_inner().header_exists("x-api-key");
 ///     then.ok(&types::GetCreditsResponse { available_credits: Some(10.0), total_spent: Some(2.0) });
+/// });
+/// // Every operation's helper has `ok` (200 with a typed value), those
+/// // documented as `2XX` too; the heatmap's takes the PNG's bytes.
+/// let result: types::ImageClassification =
+///     serde_json::from_str(answers::IMAGE_CLASSIFICATION).unwrap();
+/// server.get_image_classification(|when, then| {
+///     when.identifier("abc");
+///     then.ok(&result);
+/// });
+/// server.get_image_heatmap(|when, then| {
+///     when.identifier("abc");
+///     then.ok(answers::HEATMAP_PNG);
 /// });
 /// ```
 #[cfg(feature = "mock")]

@@ -855,10 +855,8 @@ async fn get_image_heatmap_escapes_the_identifier_and_streams_the_png_bytes() {
             .method("GET")
             .path(format!("/api/classification/heatmap/{AWKWARD_ENCODED}"));
         authenticated(when);
-        then.into_inner()
-            .status(200)
-            .header("content-type", "image/png")
-            .body(png);
+        // The helper of a PNG answer takes bytes and labels them image/png.
+        then.ok(png);
     });
 
     let answer = client(&server)
@@ -1239,4 +1237,45 @@ async fn list_pricings_decodes_the_answer_as_raw_json() {
     );
     assert_eq!(pricings[1]["sku"], "testAC");
     assert_eq!(pricings.as_array().map(Vec::len), Some(2));
+}
+
+// The typed answer helpers.
+
+#[tokio::test]
+async fn ok_answers_200_with_the_typed_value_on_operations_whose_success_is_2xx() {
+    // The classification and submission answers are documented as `2XX`,
+    // for which progenitor writes only `success(status, …)`; `ok` is ours.
+    let result: types::ImageClassification =
+        serde_json::from_str(answers::IMAGE_CLASSIFICATION).expect("the answer decodes");
+    let accepted: types::IdentifierResponse =
+        serde_json::from_str(answers::IDENTIFIER).expect("the answer decodes");
+    let server = MockServer::start_async().await;
+    let poll = server.get_image_classification(|when, then| {
+        when.identifier("abc");
+        then.ok(&result);
+    });
+    let submit = server.classify_image_url(|when, then| {
+        when.file_url("https://media.example.com/a.png");
+        then.ok(&accepted);
+    });
+
+    let polled = client(&server)
+        .get_image_classification()
+        .identifier("abc")
+        .send()
+        .await
+        .expect("the result is served");
+    let submitted = client(&server)
+        .classify_image_url()
+        .file_url("https://media.example.com/a.png")
+        .send()
+        .await
+        .expect("the submission is accepted");
+
+    poll.assert_async().await;
+    submit.assert_async().await;
+    assert_eq!(polled.status(), 200);
+    assert_eq!(polled.into_inner(), result);
+    assert_eq!(submitted.status(), 200);
+    assert_eq!(submitted.into_inner().identifier, accepted.identifier);
 }

@@ -26,3 +26,27 @@ fn the_generated_client_matches_its_snapshot() {
 fn the_generated_mocks_match_their_snapshot() {
     expectorate::assert_contents("tests/snapshots/mock.rs.snap", &generated("mock.rs"));
 }
+
+#[test]
+fn every_answer_helper_has_ok_and_the_heatmap_answers_png_bytes() {
+    let mock = generated("mock.rs");
+    let mut helpers = 0;
+    for block in mock.split("\n    impl ").skip(1) {
+        let name = block.split_whitespace().next().unwrap_or_default();
+        if !name.ends_with("Then") {
+            continue;
+        }
+        helpers += 1;
+        let body = block.split("\n    }\n").next().unwrap_or_default();
+        assert!(
+            body.contains("pub fn ok("),
+            "{name} has no `ok` helper:\n{body}"
+        );
+        if name == "GetImageHeatmapThen" {
+            assert!(body.contains("body: impl AsRef<[u8]>"), "{body}");
+            assert!(body.contains("\"image/png\""), "{body}");
+            assert!(!body.contains(".json_body(value)"), "{body}");
+        }
+    }
+    assert_eq!(helpers, 21, "one answer helper per operation");
+}
