@@ -37,7 +37,8 @@
 //! the top level. Features: `blocking` adds [`blocking::Client`] for code
 //! without an async runtime, `sandbox` a simulated identifAI
 //! (`sandbox::Sandbox`), `overlay` [`overlay`] (heatmaps blended over their
-//! images), `cli` the `identifai` tool.
+//! images), `test-util` what tests of your code need (`test_util`: mocks,
+//! answers, the sandbox, a client preset), `cli` the `identifai` tool.
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -58,6 +59,8 @@ mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod submit;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod time;
 mod wait;
 

@@ -374,3 +374,169 @@ fn the_blocking_client_works_with_the_sandbox() {
     assert_eq!(finished, [0, 1]);
     assert_eq!(events.get_ref().pending().count(), 0);
 }
+
+// Scripted submissions (`SandboxConfig::script`).
+
+/// The test kit's client of `sandbox`: no pacing, fast polls and retries.
+#[cfg(feature = "test-util")]
+fn kit_client(sandbox: &Sandbox) -> identifai_ext::Client {
+    identifai_ext::test_util::sandbox_client(sandbox).expect("a client of the sandbox")
+}
+
+#[cfg(feature = "test-util")]
+#[tokio::test]
+async fn a_script_refuses_the_upload_then_reads_new_twice_then_errored() {
+    use identifai_ext::sandbox::Script;
+    use std::time::Duration;
+    let script = Script::new()
+        .rate_limited(Duration::ZERO)
+        .status(ClassificationStatus::New)
+        .status(ClassificationStatus::New)
+        .errored();
+    let sandbox =
+        Sandbox::start_with(SandboxConfig::default().script("broken.png", script)).unwrap();
+    let client = kit_client(&sandbox);
+
+    let error = client
+        .classify(Media::bytes(sample_png(), "broken.png"))
+        .await
+        .expect_err("the script ends with errored");
+
+    let Error::ClassificationFailed { submission, .. } = &error else {
+        panic!("expected a failed classification, got {error:?}");
+    };
+    assert!(!submission.identifier.is_empty());
+    // The refused POST, the accepted one, and three polls: new, new, errored.
+    assert_eq!(sandbox.requests(), 5);
+    assert_eq!(sandbox.submissions(), 1);
+    assert_eq!(sandbox.credits(), 999.0, "a refused upload is not charged");
+
+    // The last step repeats: polling again reads errored again.
+    let again = client.wait(submission).await.expect_err("still errored");
+    assert!(
+        matches!(again, Error::ClassificationFailed { .. }),
+        "{again:?}"
+    );
+
+    // Another file is left to the simulation.
+    let other = client
+        .classify(Media::bytes(other_png(3), "fine.png"))
+        .await
+        .expect("an unscripted file is done");
+    assert_eq!(other.status(), Some(&ClassificationStatus::Done));
+}
+
+#[cfg(feature = "test-util")]
+#[tokio::test]
+async fn a_script_named_after_the_ref_id_wins_over_one_named_after_the_file() {
+    use identifai_ext::sandbox::Script;
+    let sandbox = Sandbox::start_with(
+        SandboxConfig::default()
+            .script("order-7", Script::new().done())
+            .script("photo.png", Script::new().errored()),
+    )
+    .unwrap();
+    let client = kit_client(&sandbox);
+
+    let by_ref = client
+        .classify_with(
+            Media::bytes(sample_png(), "photo.png"),
+            &SubmitOptions::new().ref_id("order-7"),
+        )
+        .await
+        .expect("the ref_id's script reads done");
+    assert_eq!(by_ref.status(), Some(&ClassificationStatus::Done));
+    assert_eq!(sandbox.requests(), 2, "done at the first poll");
+
+    let by_name = client
+        .classify(Media::bytes(other_png(9), "photo.png"))
+        .await
+        .expect_err("the file name's script reads errored");
+    assert!(
+        matches!(by_name, Error::ClassificationFailed { .. }),
+        "{by_name:?}"
+    );
+}
+
+#[cfg(feature = "test-util")]
+#[tokio::test]
+async fn a_scripted_refusal_of_a_poll_is_retried_and_a_batch_sees_each_script() {
+    use identifai_ext::sandbox::Script;
+    let sandbox = Sandbox::start_with(
+        SandboxConfig::default()
+            .script(
+                "flaky.png",
+                Script::new()
+                    .status(ClassificationStatus::New)
+                    .refuse(503)
+                    .done(),
+            )
+            .script(
+                "bad.png",
+                Script::new()
+                    .status(ClassificationStatus::New)
+                    .refuse(502)
+                    .errored(),
+            ),
+    )
+    .unwrap();
+    let client = kit_client(&sandbox);
+
+    // One file alone: new, then the 503 poll is retried, then done.
+    let flaky = client
+        .classify(Media::bytes(sample_png(), "flaky.png"))
+        .await
+        .expect("the poll's 503 is retried");
+    assert_eq!(flaky.status(), Some(&ClassificationStatus::Done));
+    assert_eq!(sandbox.requests(), 4, "the POST and three polls");
+
+    // A leading refusal is the POST's: a 503 after the upload is not retried
+    // (the file may have been taken), and says so.
+    let sandbox =
+        Sandbox::start_with(SandboxConfig::default().script("once.png", Script::new().refuse(503)))
+            .unwrap();
+    let refused = kit_client(&sandbox)
+        .submit(Media::bytes(sample_png(), "once.png"))
+        .await
+        .expect_err("the POST is refused");
+    assert_eq!(refused.status(), Some(503), "{refused:?}");
+    assert_eq!(sandbox.requests(), 1, "a POST is not retried after a 503");
+    assert_eq!(sandbox.submissions(), 0);
+
+    // In a batch: the list poll that meets bad.png's 502 is refused whole
+    // and retried; then bad.png reads errored and plain.png done.
+    let results = client
+        .classify_batch(
+            [
+                Media::bytes(other_png(1), "bad.png"),
+                Media::bytes(other_png(2), "plain.png"),
+            ],
+            &BatchOptions::new(),
+        )
+        .await;
+    assert!(
+        matches!(&results[0], Err(Error::ClassificationFailed { .. })),
+        "{:?}",
+        results[0]
+    );
+    assert_eq!(
+        results[1]
+            .as_ref()
+            .expect("an unscripted file is done")
+            .status(),
+        Some(&ClassificationStatus::Done)
+    );
+}
+
+#[test]
+fn a_script_that_refuses_with_a_success_status_is_refused_at_start() {
+    use identifai_ext::sandbox::Script;
+    let error =
+        Sandbox::start_with(SandboxConfig::default().script("x.png", Script::new().refuse(204)))
+            .expect_err("204 is not a refusal");
+    let message = error.to_string();
+    assert!(
+        message.contains("`x.png`") && message.contains("204"),
+        "{message}"
+    );
+}

@@ -30,6 +30,8 @@
 //!   and model names start with `SANDBOX-`;
 //! - a file whose name starts with `sandbox-error` ends with status
 //!   `errored`;
+//! - a [`Script`] plays a fixed sequence of answers for one submission
+//!   (refusals of its upload, then the status of each poll);
 //! - with [`SandboxConfig::rate_limits`], requests past the limits get 429
 //!   with `Retry-After` (off by default, for speed).
 
@@ -42,13 +44,17 @@ mod handlers;
 mod limits;
 mod png;
 mod results;
+mod script;
 mod server;
 mod state;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::{Client, ClientBuilder, Error, RateLimits, Result, WaitPolicy};
+
+pub use script::Script;
 
 /// How the sandbox behaves; every field has a setter.
 ///
@@ -72,6 +78,8 @@ pub struct SandboxConfig {
     pub initial_credits: f64,
     /// How many partner users exist at the start.
     pub users: usize,
+    /// Scripted submissions, by `ref_id` or file name (see [`Script`]).
+    pub scripts: BTreeMap<String, Script>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -83,6 +91,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("rate_limits", &self.rate_limits)
             .field("initial_credits", &self.initial_credits)
             .field("users", &self.users)
+            .field("scripts", &self.scripts)
             .finish()
     }
 }
@@ -99,6 +108,7 @@ impl Default for SandboxConfig {
             rate_limits: None,
             initial_credits: 1000.0,
             users: 12,
+            scripts: BTreeMap::new(),
         }
     }
 }
@@ -140,6 +150,14 @@ impl SandboxConfig {
         self.users = users;
         self
     }
+
+    /// Plays `script` for the submission whose `ref_id` is `key` or, when
+    /// no script has its `ref_id`, whose file name is `key` (see
+    /// [`Script`]).
+    pub fn script(mut self, key: impl Into<String>, script: Script) -> Self {
+        self.scripts.insert(key.into(), script);
+        self
+    }
 }
 
 /// A running sandbox. It serves on its own thread until dropped.
@@ -158,6 +176,11 @@ impl Sandbox {
 
     /// Starts a sandbox with these settings.
     pub fn start_with(config: SandboxConfig) -> Result<Self> {
+        for (key, script) in &config.scripts {
+            script
+                .check(key)
+                .map_err(|e| Error::Config(format!("cannot start the sandbox: {e}")))?;
+        }
         let api_key = config.api_key.clone();
         let state = Arc::new(Mutex::new(state::State::new(config)));
         let running = server::start(state.clone())

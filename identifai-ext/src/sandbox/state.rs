@@ -10,6 +10,7 @@ use identifai_api::types::{self, Classification};
 use super::SandboxConfig;
 use super::limits::Windows;
 use super::results;
+use super::script::{Polls, Script};
 use crate::media::MediaKind;
 
 /// One submission.
@@ -25,6 +26,8 @@ pub(super) struct Record {
     pub errored: bool,
     pub polls: u32,
     pub submitted_at: Instant,
+    /// What is left of its script, when one plays for it.
+    pub script: Option<Polls>,
 }
 
 /// Everything the sandbox remembers between requests.
@@ -48,6 +51,8 @@ pub(super) struct State {
     pub users: Vec<types::User>,
     /// The rate windows, when the sandbox enforces limits.
     pub windows: Option<Windows>,
+    /// The scripts not yet tied to a submission, by `ref_id` or file name.
+    pub scripts: HashMap<String, Script>,
 }
 
 impl State {
@@ -58,6 +63,7 @@ impl State {
         Self {
             credits: config.initial_credits,
             windows: config.rate_limits.as_ref().map(Windows::new),
+            scripts: config.scripts.clone().into_iter().collect(),
             config,
             requests: 0,
             rate_limited: 0,
@@ -68,6 +74,17 @@ impl State {
             overrides: HashMap::new(),
             users,
         }
+    }
+}
+
+impl State {
+    /// The key of the script for a submission: its `ref_id` when a script
+    /// has it, else its file name when one has that.
+    pub(super) fn script_key(&self, ref_id: Option<&str>, name: &str) -> Option<String> {
+        ref_id
+            .filter(|r| self.scripts.contains_key(*r))
+            .or(Some(name).filter(|n| self.scripts.contains_key(*n)))
+            .map(str::to_string)
     }
 }
 

@@ -4,20 +4,31 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State as Extract};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use identifai_api::types::Classification;
+use identifai_api::types::{Classification, ClassificationStatus};
 use serde_json::{Value, json};
 
-use super::{Answer, Shared, admitted, error, json_answer, marked};
+use std::time::Duration;
+
+use super::{Answer, Shared, admitted, error, json_answer, marked, refusal};
 use crate::media::MediaKind;
 use crate::retry::Method;
 use crate::sandbox::png;
 use crate::sandbox::results::{self, hex};
+use crate::sandbox::script::Step;
 use crate::sandbox::state::State;
 
 const NOT_FOUND: &str = "Classification not found.";
 
-/// The result of one submission of `kind` as its JSON, counting the poll.
-fn result(state: &mut State, kind: MediaKind, identifier: &str, list: bool) -> Option<Value> {
+/// What one poll of a submission gets.
+enum Polled {
+    Result(Value),
+    /// A scripted refusal: its status and `Retry-After`.
+    Refused(u16, Duration),
+}
+
+/// The result of one submission of `kind` as its JSON, counting the poll;
+/// a script, when one plays for it, says what the poll reads.
+fn result(state: &mut State, kind: MediaKind, identifier: &str, list: bool) -> Option<Polled> {
     let ready_after = state.config.ready_after_polls;
     let processing = state.config.processing_time;
     let record = state
@@ -25,10 +36,40 @@ fn result(state: &mut State, kind: MediaKind, identifier: &str, list: bool) -> O
         .get_mut(identifier)
         .filter(|r| r.kind == kind)?;
     record.polls += 1;
-    let ready = record.polls > ready_after && record.submitted_at.elapsed() >= processing;
-    let record = record.clone();
+    let mut ready = record.polls > ready_after && record.submitted_at.elapsed() >= processing;
+    let mut status = None;
+    match record.script.as_mut().and_then(|script| script.next()) {
+        Some(Step::Refuse {
+            status,
+            retry_after,
+        }) => return Some(Polled::Refused(status, retry_after)),
+        Some(Step::Status(scripted)) => status = Some(scripted),
+        None => {}
+    }
+    let mut record = record.clone();
+    if let Some(status) = &status {
+        ready = matches!(
+            status,
+            ClassificationStatus::Done | ClassificationStatus::Errored
+        );
+        record.errored = *status == ClassificationStatus::Errored;
+    }
     let forced = state.overrides.get(&(kind, hex(&record.hash))).cloned();
-    Some(results::render(&record, ready, forced, list))
+    let mut value = results::render(&record, ready, forced, list);
+    // A status the simulation has no state for (one a newer API may send).
+    if let Some(status @ ClassificationStatus::Unknown(_)) = status {
+        value["status"] = json!(status);
+    }
+    Some(Polled::Result(value))
+}
+
+/// Whether the next poll of this submission is a scripted refusal.
+fn refused_next(state: &State, identifier: &str) -> bool {
+    state
+        .records
+        .get(identifier)
+        .and_then(|r| r.script.as_ref())
+        .is_some_and(|s| matches!(s.peek(), Some(Step::Refuse { .. })))
 }
 
 /// `GET …/{id}`: one result of `kind`.
@@ -40,7 +81,8 @@ pub(in crate::sandbox) async fn get_one(
 ) -> Answer {
     let mut state = admitted(&state, &headers, Method::Get)?;
     match result(&mut state, kind, &id, false) {
-        Some(value) => Ok(json_answer(value)),
+        Some(Polled::Result(value)) => Ok(json_answer(value)),
+        Some(Polled::Refused(status, after)) => Err(refusal(status, after)),
         None => Err(error(StatusCode::NOT_FOUND, NOT_FOUND)),
     }
 }
@@ -70,9 +112,19 @@ pub(in crate::sandbox) async fn list(
             "The identifiers may not have more than 100 items.",
         ));
     }
+    // A scripted refusal of one entry answers the whole request (and takes
+    // only that entry's step).
+    if let Some(id) = ids.iter().find(|id| refused_next(&state, id))
+        && let Some(Polled::Refused(status, after)) = result(&mut state, kind, id, true)
+    {
+        return Err(refusal(status, after));
+    }
     let found: Vec<Value> = ids
         .iter()
-        .filter_map(|id| result(&mut state, kind, id, true))
+        .filter_map(|id| match result(&mut state, kind, id, true) {
+            Some(Polled::Result(value)) => Some(value),
+            _ => None,
+        })
         .collect();
     Ok(json_answer(Value::Array(found)))
 }

@@ -31,6 +31,23 @@ pub(super) fn error(status: StatusCode, message: &str) -> Response {
     marked((status, Json(json!({ "message": message }))).into_response())
 }
 
+/// A scripted refusal: an error with `status`, and `Retry-After` on a 429.
+pub(super) fn refusal(status: u16, retry_after: std::time::Duration) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = status
+        .canonical_reason()
+        .unwrap_or("Scripted refusal")
+        .to_string();
+    let mut response = error(status, &format!("{message} (scripted by the sandbox)."));
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
 /// Marks an answer as simulated.
 pub(super) fn marked(mut response: Response) -> Response {
     response

@@ -10,10 +10,11 @@ use axum::response::IntoResponse;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{Answer, Shared, admit_form, error, json_answer, marked};
+use super::{Answer, Shared, admit_form, error, json_answer, marked, refusal};
 use crate::media::MediaKind;
 use crate::sandbox::form::Form;
 use crate::sandbox::results::{hex, media_kind};
+use crate::sandbox::script::{Polls, Step};
 use crate::sandbox::state::{Record, State, lock};
 
 /// A file name that makes the sandbox fail the classification.
@@ -154,6 +155,15 @@ fn record(
         _ => 1.0,
     };
     let mut state = lock(state);
+    let script = state.script_key(ref_id.as_deref(), &name);
+    if let Some(key) = &script
+        && let Some(Step::Refuse {
+            status,
+            retry_after,
+        }) = state.scripts.get_mut(key).and_then(|s| s.take_refusal())
+    {
+        return Err(refusal(status, retry_after));
+    }
     if !state.records.contains_key(&identifier) {
         if state.credits < cost {
             return Err(error(StatusCode::PAYMENT_REQUIRED, "Insufficient credits."));
@@ -171,6 +181,9 @@ fn record(
             frames,
             polls: 0,
             submitted_at: std::time::Instant::now(),
+            script: script
+                .and_then(|key| state.scripts.remove(&key))
+                .and_then(Polls::from),
         };
         state.records.insert(identifier.clone(), record);
     }
