@@ -85,6 +85,24 @@ pub fn client_builder(base_url: &str) -> ClientBuilder {
         )
 }
 
+/// One of [`answers`] as its generated type, to serve with `then.ok(&…)`
+/// as it is or changed.
+///
+/// ```
+/// use identifai_ext::{test_util::{answer, answers}, types};
+/// let mut result: types::ImageClassification = answer(answers::IMAGE_CLASSIFICATION);
+/// result.ref_id = Some("order-1".into());
+/// ```
+///
+/// # Panics
+///
+/// When the JSON is not a `T`: the answers are tested to decode into their
+/// types, so that is a mistake in the type asked for.
+pub fn answer<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("this answer is not a {}: {e}", std::any::type_name::<T>()))
+}
+
 /// A client with [`client_builder`]'s settings.
 pub fn client(base_url: &str) -> Result<Client> {
     client_builder(base_url).build()
