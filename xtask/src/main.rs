@@ -114,9 +114,6 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    // The TLS provider for fetching the vendor's pages over https; an
-    // error only means one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     match run(cli.task) {
         Ok(code) => code,

@@ -293,8 +293,28 @@ fn http_client(settings: &Fetch) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .timeout(settings.timeout)
         .user_agent(concat!("identifai-rs-xtask/", env!("CARGO_PKG_VERSION")))
+        .tls_backend_preconfigured(tls_config()?)
         .build()
         .map_err(|e| format!("cannot set up HTTP: {e}"))
+}
+
+/// rustls with ring and the platform's trust store, handed to reqwest
+/// ready-made: whoever calls `regen` (the binary or a test) needs no
+/// process-wide crypto provider.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use std::sync::Arc;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = |e: rustls::Error| format!("cannot set up TLS: {e}");
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls)?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Why one attempt at a page failed.
