@@ -4,6 +4,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
+use identifai_api::ClientInfo;
 use identifai_api::body::read_error_body;
 use identifai_api::types::{self, Classification};
 use tokio::io::AsyncWriteExt;
@@ -271,6 +272,13 @@ impl Client {
 
     /// The users of your partnership, page after page, as a stream.
     ///
+    /// Every page is asked of this client's own base URL: a later page's
+    /// address is the list's path on the base URL with the query of the
+    /// answer's `next_page_url` (its scheme, host and path are not used, so
+    /// a proxy that rewrites them, or a URL elsewhere, changes nothing and
+    /// the key never leaves the base URL). A `next_page_url` that leads
+    /// back to a page already read ends the stream with an error.
+    ///
     /// ```no_run
     /// # async fn run(client: identifai_ext::Client) -> identifai_ext::Result<()> {
     /// use futures_util::TryStreamExt;
@@ -281,11 +289,13 @@ impl Client {
     pub fn partner_users(&self, query: UserQuery) -> impl Stream<Item = Result<types::User>> + '_ {
         enum Next {
             First,
-            Url(String),
+            Page(url::Url),
+            // A page's users come before the error its `next_page_url` makes.
+            Fail(Error),
             Done,
         }
-        // The URLs already fetched: a server that points back to one of them
-        // would otherwise make the stream endless.
+        // The pages already asked for, by their query: a server that points
+        // back to one of them would otherwise make the stream endless.
         let seen = std::sync::Arc::new(std::sync::Mutex::new(
             std::collections::HashSet::<String>::new(),
         ));
@@ -295,29 +305,33 @@ impl Client {
             async move {
                 let page = match next {
                     Next::Done => return Ok::<_, Error>(None),
-                    Next::First => self.first_users_page(&query).await?,
-                    Next::Url(url) => self.users_page_at(&url, &query).await?,
+                    Next::Fail(e) => return Err(e),
+                    Next::First => {
+                        let first = self.users_page_url(None, &query)?;
+                        remember(&seen, &first);
+                        self.first_users_page(&query).await?
+                    }
+                    Next::Page(url) => self.users_page_at(url).await?,
                 };
                 let more = page
                     .next_page_url
                     .clone()
                     .filter(|u| !u.is_empty() && !page.data.is_empty());
-                if let Some(url) = &more {
-                    let fresh = seen
-                        .lock()
-                        .map(|mut s| s.insert(url.clone()))
-                        .unwrap_or(false);
-                    if !fresh {
-                        return Err(Error::Unexpected {
+                let next = match &more {
+                    None => Next::Done,
+                    Some(given) => match self.users_page_url(Some(given), &query) {
+                        Err(e) => Next::Fail(e),
+                        Ok(url) if !remember(&seen, &url) => Next::Fail(Error::Unexpected {
                             status: None,
                             message: format!(
-                                "next_page_url `{url}` was already fetched: the pages loop"
+                                "next_page_url `{}` leads to a page already read: the pages loop",
+                                crate::media::redact_url(given)
                             ),
-                        });
-                    }
-                }
-                let users = page.data;
-                Ok(Some((users, more.map_or(Next::Done, Next::Url))))
+                        }),
+                        Ok(url) => Next::Page(url),
+                    },
+                };
+                Ok(Some((page.data, next)))
             }
         });
         pages
@@ -349,25 +363,28 @@ impl Client {
         .await
     }
 
-    /// The page at a `next_page_url`: only on the base URL's origin, where
-    /// the API key may go.
-    async fn users_page_at(&self, url: &str, query: &UserQuery) -> Result<types::PaginatedUsers> {
-        use identifai_api::ClientInfo;
-        let mut target = url::Url::parse(url).map_err(|e| Error::Unexpected {
-            status: None,
-            message: format!("next_page_url `{url}`: {e}"),
-        })?;
-        let base = url::Url::parse(self.api().baseurl())
+    /// Where a page of users is asked for: the list's path on this client's
+    /// base URL, with the query of `next_page_url` (none: the first page)
+    /// and the query's own parameters where it lacks them.
+    fn users_page_url(&self, next_page_url: Option<&str>, query: &UserQuery) -> Result<url::Url> {
+        let base = self.api().baseurl().trim_end_matches('/');
+        let mut target = url::Url::parse(&format!("{base}{USERS_PATH}"))
             .map_err(|e| Error::Config(format!("base URL: {e}")))?;
-        if target.origin() != base.origin() {
-            return Err(Error::Unexpected {
+        if let Some(given) = next_page_url {
+            // Relative or absolute, only its query matters.
+            let next = target.join(given).map_err(|e| Error::Unexpected {
                 status: None,
-                message: format!(
-                    "next_page_url `{url}` leaves the API's origin; not followed, so the key stays home"
-                ),
-            });
+                message: format!("next_page_url `{}`: {e}", crate::media::redact_url(given)),
+            })?;
+            target.set_query(next.query());
         }
         keep_query(&mut target, query);
+        Ok(target)
+    }
+
+    /// A later page of users, at `target` (made by `users_page_url`, so on
+    /// this client's base URL).
+    async fn users_page_at(&self, target: url::Url) -> Result<types::PaginatedUsers> {
         let http = self.api().client();
         self.call("list_partner_users", Method::Get, || async {
             let response = http
@@ -402,6 +419,22 @@ impl Client {
         })
         .await
     }
+}
+
+/// The path of the partner users list (`GET /api/partner/users`), where
+/// every page is asked for.
+const USERS_PATH: &str = "/api/partner/users";
+
+/// Notes a page's address (by its query, in a fixed order); false when it
+/// was noted before.
+fn remember(seen: &std::sync::Mutex<std::collections::HashSet<String>>, url: &url::Url) -> bool {
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    let key = format!("{pairs:?}");
+    seen.lock().map(|mut s| s.insert(key)).unwrap_or(false)
 }
 
 /// A `next_page_url` may carry only the page number (as the documented

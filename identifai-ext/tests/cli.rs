@@ -667,6 +667,101 @@ fn users_list_create_and_send_email() {
     assert_eq!(code, 3, "{stderr}");
 }
 
+/// A server whose first page of users (two) leads to a second that
+/// `second` answers.
+fn users_server(second: impl FnOnce(httpmock::Then)) -> MockServer {
+    let server = MockServer::start();
+    let user = |id: i64| serde_json::json!({"id": id, "name": format!("User {id}")});
+    server.mock(|when, then| {
+        when.path("/api/partner/users").query_param_missing("page");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(serde_json::json!({
+                "current_page": 1, "data": [user(1), user(2)], "per_page": 2,
+                // The API's host over http, as a proxy in front of it writes.
+                "next_page_url": "http://api.identifai.example/api/partner/users?page=2",
+            }));
+    });
+    server.mock(|when, then| {
+        when.path("/api/partner/users").query_param("page", "2");
+        second(then);
+    });
+    server
+}
+
+#[test]
+fn users_list_prints_each_page_as_it_arrives() {
+    // The second page takes a minute: the first must be out long before.
+    let server = users_server(|then| {
+        then.delay(std::time::Duration::from_secs(60))
+            .status(200)
+            .json_body(serde_json::json!({"data": [], "next_page_url": null}));
+    });
+    let mut child = crate::util::identifai_process()
+        .args(["--base-url", &server.base_url(), "--api-key", "k-test"])
+        .args(["users", "list", "-o", "jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("a piped stdout");
+    let (lines, got) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        // Generous: the page is local and needs milliseconds.
+        let line = got
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("page 1's users are printed while page 2 is pending");
+        let user: Value = serde_json::from_str(&line).expect("a JSON line");
+        ids.push(user["id"].as_i64().expect("an id"));
+    }
+    assert_eq!(ids, [1, 2]);
+    assert!(
+        child.try_wait().expect("the child").is_none(),
+        "still waiting for page 2"
+    );
+    child.kill().expect("the child stops");
+    let _ = child.wait();
+}
+
+#[test]
+fn users_list_keeps_the_pages_it_printed_when_a_later_one_fails() {
+    let server = users_server(|then| {
+        then.status(401)
+            .header("content-type", "application/json")
+            .json_body(serde_json::json!({"message": "Invalid key."}));
+    });
+    for format in ["jsonl", "json", "csv", "table"] {
+        let (code, stdout, stderr) = run(identifai()
+            .args(["--base-url", &server.base_url(), "--api-key", "k-test"])
+            .args(["users", "list", "-o", format]));
+        assert_eq!(code, 4, "the 401's exit code ({format}): {stderr}");
+        assert!(stderr.contains("Invalid key."), "{stderr}");
+        match format {
+            "json" => {
+                let users: Value = serde_json::from_str(&stdout).expect("a closed JSON array");
+                assert_eq!(users.as_array().map(Vec::len), Some(2), "{stdout}");
+            }
+            "jsonl" => assert_eq!(records(&stdout).len(), 2, "{stdout}"),
+            _ => {
+                assert_eq!(
+                    stdout.lines().count(),
+                    3,
+                    "a header and two users: {stdout}"
+                );
+                assert!(stdout.contains("User 2"), "{stdout}");
+            }
+        }
+    }
+}
+
 // A closed stdout.
 
 /// Runs the binary with `args`, reads one line of its stdout, closes it,

@@ -3,7 +3,6 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use futures_util::TryStreamExt;
 use identifai_ext::overlay::{HeatmapOverlay, Picture, default_limits, encode_png};
 use identifai_ext::types::{self, Classification};
 use identifai_ext::{InputError, MediaKind, UserForm, UserQuery};
@@ -12,7 +11,7 @@ use serde_json::json;
 use crate::Context;
 use crate::args::{self, Users, Verdict};
 use crate::exit::{Failure, INPUT, SERVER};
-use crate::output::{Cell, Report, Style};
+use crate::output::{Cell, Pages, Report, Style};
 
 /// `identifai heatmap`.
 pub fn heatmap(ctx: &Context, args: args::Heatmap) -> Result<Report, Failure> {
@@ -207,24 +206,61 @@ const USER_FIELDS: &[&str] = &[
 
 const USER_HEADERS: &[&str] = &["ID", "NAME", "EMAIL", "HEURISTIC", "PRICING", "READONLY"];
 
-/// `identifai users …`.
-pub fn users(ctx: &Context, command: Users) -> Result<Report, Failure> {
+/// `identifai users list`: each page's users written as the page comes;
+/// an error after some pages leaves them written (and a JSON array closed).
+fn list_users(
+    ctx: &Context,
+    per_page: Option<i64>,
+    pricing_id: Option<i64>,
+    format: args::Format,
+    colour: bool,
+) -> Result<u8, Failure> {
+    use futures_util::StreamExt;
+
+    let mut query = UserQuery::default();
+    query.per_page = per_page;
+    query.pricing_id = pricing_id;
+    let mut out = Pages::new(USER_FIELDS, USER_HEADERS, format, colour);
+    let write = |e: std::io::Error| Failure::new(INPUT, format!("cannot write the users: {e}"));
+    let spinner = ctx.spinner("listing users".into());
+    // What is ready at once is a page: its users come together, and the
+    // next page waits for a request.
+    let mut pages = std::pin::pin!(ctx.session.client.partner_users(query).ready_chunks(10_000));
+    let mut failed = None;
+    while let Some(chunk) = ctx.runtime.block_on(pages.next()) {
+        let mut page = Report::new(USER_FIELDS, USER_HEADERS);
+        for item in chunk {
+            match item {
+                Ok(user) => push_user(&mut page, user),
+                Err(e) => failed = Some(e),
+            }
+        }
+        spinner.suspend(|| out.write(&page)).map_err(write)?;
+        if failed.is_some() {
+            break;
+        }
+    }
+    spinner.finish_and_clear();
+    out.finish().map_err(write)?;
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(crate::exit::OK),
+    }
+}
+
+/// `identifai users …`: writes its output; returns the exit code.
+pub fn users(
+    ctx: &Context,
+    command: Users,
+    format: args::Format,
+    colour: bool,
+) -> Result<u8, Failure> {
     let client = &ctx.session.client;
-    let users = match command {
+    let user = match command {
         Users::List {
             per_page,
             pricing_id,
-        } => {
-            let mut query = UserQuery::default();
-            query.per_page = per_page;
-            query.pricing_id = pricing_id;
-            let spinner = ctx.spinner("listing users".into());
-            let users = ctx
-                .runtime
-                .block_on(client.partner_users(query).try_collect::<Vec<_>>());
-            spinner.finish_and_clear();
-            users?
-        }
+        } => return list_users(ctx, per_page, pricing_id, format, colour),
         Users::Create(create) => {
             let mut form = UserForm::new(
                 create.name,
@@ -238,15 +274,15 @@ pub fn users(ctx: &Context, command: Users) -> Result<Report, Failure> {
             form.readonly = create.readonly.then_some(true);
             form.newsletter = create.newsletter.then_some(true);
             form.save_files = create.save_files.then_some(true);
-            vec![ctx.runtime.block_on(client.upsert_user(&form))?]
+            ctx.runtime.block_on(client.upsert_user(&form))?
         }
-        Users::SendEmail { id } => vec![ctx.runtime.block_on(client.send_creation_email(id))?],
+        Users::SendEmail { id } => ctx.runtime.block_on(client.send_creation_email(id))?,
     };
     let mut report = Report::new(USER_FIELDS, USER_HEADERS);
-    for user in users {
-        push_user(&mut report, user);
-    }
-    Ok(report)
+    push_user(&mut report, user);
+    crate::output::write(&report, format, colour)
+        .map_err(|e| Failure::new(INPUT, format!("cannot write the user: {e}")))?;
+    Ok(crate::exit::OK)
 }
 
 fn push_user(report: &mut Report, user: types::User) {

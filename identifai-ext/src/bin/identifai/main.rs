@@ -177,11 +177,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             // Its records are written as they come.
             return classify::classify(&ctx, args, format, colour);
         }
+        // `users list` writes each page as it comes.
+        Command::Users(users) => return commands::users(&ctx, users, format, colour),
         Command::Result(args) => classify::result(&ctx, args),
         Command::Heatmap(args) => (commands::heatmap(&ctx, args)?, exit::OK),
         Command::Override(args) => (commands::override_verdict(&ctx, args)?, exit::OK),
         Command::Credits => (commands::credits(&ctx)?, exit::OK),
-        Command::Users(users) => (commands::users(&ctx, users)?, exit::OK),
     };
     output::write(&report, format, colour)
         .map_err(|e| Failure::new(exit::INPUT, format!("cannot write the results: {e}")))?;

@@ -196,6 +196,110 @@ impl Sink {
     }
 }
 
+/// Records written a batch at a time, in the order they come (the pages of
+/// a paged list): JSON lines and CSV a line each; JSON as one array whose
+/// elements are written as they come (closed by `finish`, also after an
+/// error); the table a block per batch, its header once, its columns as
+/// wide as the widest cell so far. A closed stdout ends the writing quietly.
+pub struct Pages {
+    format: Format,
+    colour: bool,
+    fields: &'static [&'static str],
+    headers: &'static [&'static str],
+    widths: Vec<usize>,
+    written: usize,
+    closed: bool,
+}
+
+impl Pages {
+    pub fn new(
+        fields: &'static [&'static str],
+        headers: &'static [&'static str],
+        format: Format,
+        colour: bool,
+    ) -> Self {
+        Self {
+            format,
+            colour,
+            fields,
+            headers,
+            widths: Vec::new(),
+            written: 0,
+            closed: false,
+        }
+    }
+
+    /// Writes a batch of records now.
+    pub fn write(&mut self, batch: &Report) -> io::Result<()> {
+        let first = self.written == 0;
+        let mut text = Vec::new();
+        match self.format {
+            Format::Table => {
+                if first {
+                    self.widths = self.headers.iter().map(|h| h.chars().count()).collect();
+                }
+                table_rows(batch, self.colour, first, &mut self.widths, &mut text)?;
+            }
+            Format::Jsonl => render(batch, Format::Jsonl, false, &mut text)?,
+            Format::Csv => {
+                if first {
+                    writeln!(
+                        text,
+                        "{}",
+                        csv_line(self.fields.iter().map(|f| f.to_string()))
+                    )?;
+                }
+                for record in &batch.records {
+                    writeln!(text, "{}", csv_line(record.iter().map(plain)))?;
+                }
+            }
+            Format::Json => {
+                for (i, record) in batch.records.iter().enumerate() {
+                    let open = if first && i == 0 { "[\n" } else { ",\n" };
+                    write!(text, "{open}  {}", object(self.fields, record))?;
+                }
+            }
+        }
+        self.written += batch.records.len();
+        self.emit(&text)
+    }
+
+    /// Ends the output (the JSON array's bracket; a table's header when
+    /// there was nothing).
+    pub fn finish(mut self) -> io::Result<()> {
+        let text = match self.format {
+            Format::Json if self.written == 0 => "[]\n".to_string(),
+            Format::Json => "\n]\n".to_string(),
+            Format::Csv | Format::Table if self.written == 0 => {
+                let mut text = Vec::new();
+                render(
+                    &Report::new(self.fields, self.headers),
+                    self.format,
+                    self.colour,
+                    &mut text,
+                )?;
+                String::from_utf8_lossy(&text).into_owned()
+            }
+            _ => return Ok(()),
+        };
+        self.emit(text.as_bytes())
+    }
+
+    fn emit(&mut self, text: &[u8]) -> io::Result<()> {
+        if self.closed || text.is_empty() {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        match out.write_all(text).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 /// Renders `report` in `format` into `out`.
 pub fn render(
     report: &Report,
@@ -275,6 +379,19 @@ fn csv_field(text: &str) -> String {
 
 /// Aligned columns under a header; the last column is not padded.
 fn table(report: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> {
+    let mut widths: Vec<usize> = report.headers.iter().map(|h| h.chars().count()).collect();
+    table_rows(report, colour, true, &mut widths, out)
+}
+
+/// The rows of `report` (after its header, with `header`), in columns at
+/// least `widths` wide; `widths` grows to the widest cells.
+fn table_rows(
+    report: &Report,
+    colour: bool,
+    header: bool,
+    widths: &mut [usize],
+    out: &mut impl Write,
+) -> io::Result<()> {
     // Text from the server or a file name may hold control characters
     // (escape sequences would drive the terminal): each becomes a space.
     let clean = |text: &str| -> String {
@@ -292,7 +409,6 @@ fn table(report: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> 
         })
         .collect();
     let width = |text: &str| text.chars().count();
-    let mut widths: Vec<usize> = report.headers.iter().map(|h| width(h)).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(&cell.text));
@@ -308,7 +424,7 @@ fn table(report: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> 
             let pad = if i == last {
                 0
             } else {
-                widths[i] - width(&cell.text)
+                widths[i].saturating_sub(width(&cell.text))
             };
             match cell.style.code().filter(|_| colour) {
                 Some(code) => text.push_str(&format!("{code}{}\x1b[0m", cell.text)),
@@ -318,8 +434,10 @@ fn table(report: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> 
         }
         writeln!(out, "{}", text.trim_end())
     };
-    let header = report.headers.iter().map(|h| Cell::from(*h)).collect();
-    line(header, out)?;
+    if header {
+        let header = report.headers.iter().map(|h| Cell::from(*h)).collect();
+        line(header, out)?;
+    }
     for row in rows {
         line(row, out)?;
     }
