@@ -22,6 +22,9 @@ use futures_util::future::BoxFuture;
 use crate::retry::Method;
 use crate::time::Clock;
 
+#[cfg(feature = "redis")]
+pub(crate) mod shared;
+
 /// At most `count` requests in any `window`.
 ///
 /// ```
