@@ -143,6 +143,9 @@ pub(crate) struct RedisPacer {
     clock: Clock,
     serial: AtomicU64,
     state: Mutex<State>,
+    /// When this process's own requests went (client clock), GETs then
+    /// POSTs: a fallback starts from them, so it does not burst.
+    own: Mutex<[std::collections::VecDeque<Duration>; 2]>,
 }
 
 impl std::fmt::Debug for RedisPacer {
@@ -183,6 +186,7 @@ impl RedisPacer {
                 workers: 1,
                 fallback: None,
             }),
+            own: Mutex::new(Default::default()),
         }
     }
 
@@ -291,8 +295,35 @@ impl RedisPacer {
         );
         let divided = divide(&self.limits, workers);
         let pacer = std::sync::Arc::new(LocalPacer::new(&divided, self.clock.clone()));
+        let own = self.own.lock().unwrap_or_else(|p| p.into_inner());
+        for kind in [Method::Get, Method::Post] {
+            let mut log = pacer.log(kind);
+            for at in &own[usize::from(kind == Method::Post)] {
+                log.record(*at);
+            }
+        }
+        drop(own);
         state.fallback = Some((pacer.clone(), std::time::Instant::now()));
         pacer
+    }
+
+    /// Notes a request admitted through Redis, forgetting those no window
+    /// can hold any more.
+    fn went(&self, kind: Method) {
+        let now = self.clock.elapsed();
+        let longest = self
+            .limits
+            .of(kind)
+            .iter()
+            .map(|l| l.window() + self.margin(l))
+            .max()
+            .unwrap_or_default();
+        let mut own = self.own.lock().unwrap_or_else(|p| p.into_inner());
+        let times = &mut own[usize::from(kind == Method::Post)];
+        while times.front().is_some_and(|t| *t + longest <= now) {
+            times.pop_front();
+        }
+        times.push_back(now);
     }
 
     fn rejoined(&self) {
@@ -318,6 +349,7 @@ impl RedisPacer {
             match self.ask(kind).await {
                 Ok(Answer::Admitted) => {
                     self.rejoined();
+                    self.went(kind);
                     return Ok(self.clock.elapsed().saturating_sub(start));
                 }
                 Ok(Answer::Wait(wait)) => {
