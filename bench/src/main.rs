@@ -76,7 +76,8 @@ impl Settings {
 
 const PARTS: [&str; 6] = ["percall", "upload", "batch", "decode", "limits", "shared"];
 
-const USAGE: &str = "usage: identifai-bench [--quick] [--only percall,upload,batch,decode,limits,shared]";
+const USAGE: &str =
+    "usage: identifai-bench [--quick] [--only percall,upload,batch,decode,limits,shared]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

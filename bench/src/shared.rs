@@ -42,7 +42,9 @@ impl Redis {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("redis-server cannot start ({e}); install it (Debian: redis-server)"))?;
+            .map_err(|e| {
+                format!("redis-server cannot start ({e}); install it (Debian: redis-server)")
+            })?;
         let redis = Self(child, port, dir);
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {

@@ -67,9 +67,9 @@ mod wait;
 pub use account::{UserForm, UserQuery};
 pub use analysis::{Analysis, ModelScore, VerdictSummary};
 pub use batch::BatchOptions;
-pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder};
 #[cfg(feature = "redis")]
 pub use client::SHARED_PACING_VAR;
+pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder};
 pub use error::{Error, InputError, Result};
 pub use identifai_api as api;
 pub use identifai_api::types;

@@ -57,7 +57,10 @@ async fn four_clients_in_tasks_share_the_windows_and_draw_no_429() {
     let keys = redis.keys();
     assert!(!keys.is_empty());
     for key in &keys {
-        assert!(key.starts_with("{identifai:") && !key.contains(KEY), "{key}");
+        assert!(
+            key.starts_with("{identifai:") && !key.contains(KEY),
+            "{key}"
+        );
     }
     assert!(keys.iter().any(|k| k.ends_with(":log:get")), "{keys:?}");
 }
@@ -147,7 +150,10 @@ fn an_unreachable_redis_is_a_clear_error_at_build_without_the_password() {
     let error = builder.build().expect_err("Redis is not there").to_string();
     assert!(error.contains("cannot be reached"), "{error}");
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
-    assert!(!error.contains("hunter2") && !error.contains(KEY), "{error}");
+    assert!(
+        !error.contains("hunter2") && !error.contains(KEY),
+        "{error}"
+    );
 }
 
 #[derive(Clone, Default)]

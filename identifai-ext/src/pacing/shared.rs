@@ -116,7 +116,10 @@ pub(crate) fn probe(url: &str, timeout: Duration) -> Result<redis::Client, Strin
 /// A Redis error's text with the URL's password taken out, should it ever
 /// quote it.
 fn scrub(text: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    {
         Some(password) if !password.is_empty() => text.replace(&password, "***"),
         _ => text.to_owned(),
     }
@@ -208,7 +211,12 @@ impl RedisPacer {
     fn heartbeat(&self) -> Duration {
         let longest = [Method::Get, Method::Post]
             .into_iter()
-            .flat_map(|k| self.limits.of(k).iter().map(|l| l.window() + self.margin(l)))
+            .flat_map(|k| {
+                self.limits
+                    .of(k)
+                    .iter()
+                    .map(|l| l.window() + self.margin(l))
+            })
             .max()
             .unwrap_or_default();
         longest.max(HEARTBEAT_MIN)
@@ -219,12 +227,10 @@ impl RedisPacer {
         if let Some(conn) = self.state().conn.clone() {
             return Ok(conn);
         }
-        let conn = tokio::time::timeout(
-            CALL_TIMEOUT,
-            self.client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| timed_out())??;
+        let conn =
+            tokio::time::timeout(CALL_TIMEOUT, self.client.get_multiplexed_async_connection())
+                .await
+                .map_err(|_| timed_out())??;
         self.state().conn = Some(conn.clone());
         Ok(conn)
     }
@@ -416,11 +422,8 @@ impl Pacer for RedisPacer {
             let key = format!("{}:pause:{}", self.namespace, Self::kind_name(kind));
             let mut invocation = self.pause.prepare_invoke();
             invocation.key(key).arg(ms);
-            let done = tokio::time::timeout(
-                CALL_TIMEOUT,
-                invocation.invoke_async::<i64>(&mut conn),
-            )
-            .await;
+            let done =
+                tokio::time::timeout(CALL_TIMEOUT, invocation.invoke_async::<i64>(&mut conn)).await;
             if !matches!(done, Ok(Ok(_))) {
                 self.state().conn = None;
             }

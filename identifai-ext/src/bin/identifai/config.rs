@@ -154,7 +154,11 @@ pub struct Session {
 /// Shared pacing through Redis, when `--shared-pacing` (or its variable)
 /// names one.
 fn shared(builder: identifai_ext::ClientBuilder, global: &Global) -> identifai_ext::ClientBuilder {
-    match global.shared_pacing.as_deref().filter(|u| !u.trim().is_empty()) {
+    match global
+        .shared_pacing
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         Some(url) => builder.shared_pacing(url),
         None => builder,
     }
