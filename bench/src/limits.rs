@@ -22,7 +22,7 @@ const PROCESSING: Duration = Duration::from_millis(300);
 
 /// The time at which the windows let POST number `n` (from 1) go, from
 /// the first: the greedy schedule, to the nanosecond.
-fn last_post_allowed(limits: &[Limit], n: usize) -> Duration {
+pub fn last_post_allowed(limits: &[Limit], n: usize) -> Duration {
     let mut times: Vec<Duration> = Vec::with_capacity(n);
     for _ in 0..n {
         let mut slot = times.last().copied().unwrap_or_default();

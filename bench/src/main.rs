@@ -3,7 +3,7 @@
 //! run, against a canned server on 127.0.0.1. See BENCHMARKS.md.
 //!
 //! ```text
-//! identifai-bench [--quick] [--only percall,upload,batch,decode,limits]
+//! identifai-bench [--quick] [--only percall,upload,batch,decode,limits,shared]
 //! identifai-bench --serve SECONDS      # only the canned server, for profiling
 //! identifai-bench --profile-calls WAY N # N GETs of the video result (raw, api, ext)
 //! ```
@@ -19,6 +19,7 @@ mod limits;
 mod percall;
 mod report;
 mod server;
+mod shared;
 mod upload;
 
 use std::path::Path;
@@ -73,9 +74,10 @@ impl Settings {
     }
 }
 
-const PARTS: [&str; 5] = ["percall", "upload", "batch", "decode", "limits"];
+const PARTS: [&str; 6] = ["percall", "upload", "batch", "decode", "limits", "shared"];
 
-const USAGE: &str = "usage: identifai-bench [--quick] [--only percall,upload,batch,decode,limits]";
+const USAGE: &str =
+    "usage: identifai-bench [--quick] [--only percall,upload,batch,decode,limits,shared]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -85,6 +87,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         };
         return match upload::child_main(way, base, Path::new(path)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.first().map(String::as_str) == Some("--shared-child") {
+        let [_, base, redis, count] = &args[..] else {
+            eprintln!("usage: identifai-bench --shared-child BASE_URL REDIS_URL COUNT");
+            return ExitCode::from(2);
+        };
+        let Ok(count) = count.parse() else {
+            eprintln!("usage: identifai-bench --shared-child BASE_URL REDIS_URL COUNT");
+            return ExitCode::from(2);
+        };
+        return match shared::child_main(base, redis, count) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -245,6 +264,10 @@ fn run(settings: &Settings, quick: bool, only: &[String]) -> Result<Vec<Row>, St
         );
         let sample = include_bytes!("../../samples/sample.png");
         rows.extend(runtime.block_on(limits::run(settings.limit_sizes, sample))?);
+    }
+    if wanted("shared") {
+        eprintln!("one key shared by 1, 2 and 4 processes through Redis ...");
+        rows.extend(shared::run(&[1, 2, 4])?);
     }
     // The clients' runtime is idle from here; the children have their own.
     drop(runtime);

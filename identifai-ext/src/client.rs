@@ -18,6 +18,21 @@ use crate::wait::WaitPolicy;
 pub const API_KEY_VAR: &str = "IDENTIFAI_API_KEY";
 /// The environment variable that overrides the base URL.
 pub const BASE_URL_VAR: &str = "IDENTIFAI_BASE_URL";
+/// The environment variable that names a Redis to share pacing through
+/// (`redis://…`, see [`ClientBuilder::shared_pacing`]).
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub const SHARED_PACING_VAR: &str = "IDENTIFAI_SHARED_PACING";
+
+/// A Redis URL, shown with its credentials redacted.
+#[derive(Clone, Default)]
+struct SecretUrl(String);
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::media::redact_url(&self.0))
+    }
+}
 
 /// The identifAI client: submit media, wait for verdicts, and everything
 /// else the API offers, with retries and pacing built in.
@@ -379,6 +394,7 @@ pub struct ClientBuilder {
     pacing: Option<Option<RateLimits>>,
     wait: Option<WaitPolicy>,
     clock: Option<Clock>,
+    shared_pacing: Option<SecretUrl>,
 }
 
 impl ClientBuilder {
@@ -405,6 +421,28 @@ impl ClientBuilder {
                 .ok()
                 .filter(|u| !u.trim().is_empty());
         }
+        #[cfg(feature = "redis")]
+        if self.shared_pacing.is_none() {
+            self.shared_pacing = std::env::var(SHARED_PACING_VAR)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .map(SecretUrl);
+        }
+        self
+    }
+
+    /// Shares pacing through the Redis at `url` (`redis://[:password@]host:port[/db]`):
+    /// every process that names the same Redis and API key is held to the
+    /// key's limits together, with the same windows as one process's pacing
+    /// ([`ClientBuilder::pacing`] gives the limits). [`build`](Self::build)
+    /// fails when Redis cannot be reached; when it goes away during a run,
+    /// each process paces itself at the limits divided by the number of
+    /// workers last seen, warns (a `tracing` event), and rejoins Redis when
+    /// it answers again. The URL's password is never shown.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn shared_pacing(mut self, url: impl Into<String>) -> Self {
+        self.shared_pacing = Some(SecretUrl(url.into()));
         self
     }
 
@@ -512,8 +550,29 @@ impl ClientBuilder {
                 .unwrap_or(Duration::from_secs(1))
         };
         let shortest_window = [shortest(Method::Get), shortest(Method::Post)];
-        let pacer = limits
-            .map(|limits| Box::new(LocalPacer::new(&limits, clock.clone())) as Box<dyn Pacer>);
+        let pacer = match (limits, self.shared_pacing) {
+            (None, _) => None,
+            #[cfg(feature = "redis")]
+            (Some(limits), Some(SecretUrl(url))) => {
+                let redis = crate::pacing::shared::probe(
+                    &url,
+                    self.connect_timeout
+                        .unwrap_or(Duration::from_secs(2))
+                        .min(Duration::from_secs(2)),
+                )
+                .map_err(Error::Config)?;
+                Some(Box::new(crate::pacing::shared::RedisPacer::new(
+                    redis,
+                    &url,
+                    key.expose(),
+                    limits,
+                    clock.clone(),
+                )) as Box<dyn Pacer>)
+            }
+            (Some(limits), _) => {
+                Some(Box::new(LocalPacer::new(&limits, clock.clone())) as Box<dyn Pacer>)
+            }
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 api,

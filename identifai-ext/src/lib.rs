@@ -67,6 +67,8 @@ mod wait;
 pub use account::{UserForm, UserQuery};
 pub use analysis::{Analysis, ModelScore, VerdictSummary};
 pub use batch::BatchOptions;
+#[cfg(feature = "redis")]
+pub use client::SHARED_PACING_VAR;
 pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder};
 pub use error::{Error, InputError, Result};
 pub use identifai_api as api;

@@ -22,6 +22,9 @@ use futures_util::future::BoxFuture;
 use crate::retry::Method;
 use crate::time::Clock;
 
+#[cfg(feature = "redis")]
+pub(crate) mod shared;
+
 /// At most `count` requests in any `window`.
 ///
 /// ```
@@ -262,6 +265,12 @@ impl SlidingLog {
         }
     }
 
+    /// Counts a request that went at `at` (no earlier than those counted).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn record(&mut self, at: Duration) {
+        self.times.push_back(at);
+    }
+
     pub(crate) fn pause(&mut self, until: Duration) {
         self.paused_until = self.paused_until.max(until);
     }
@@ -297,7 +306,7 @@ impl LocalPacer {
         }
     }
 
-    fn log(&self, kind: Method) -> std::sync::MutexGuard<'_, SlidingLog> {
+    pub(crate) fn log(&self, kind: Method) -> std::sync::MutexGuard<'_, SlidingLog> {
         let log = match kind {
             Method::Get => &self.get,
             Method::Post => &self.post,

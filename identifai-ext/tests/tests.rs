@@ -16,4 +16,6 @@ mod pipeline;
 mod report;
 mod resilience;
 mod sandbox;
+#[cfg(feature = "redis")]
+mod shared_pacing;
 mod stopping;

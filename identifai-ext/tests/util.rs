@@ -138,3 +138,94 @@ impl TempDir {
         names
     }
 }
+
+/// A real `redis-server` on a free loopback port, in a temporary folder,
+/// killed on drop. `None` (with a note) when it cannot start outside CI;
+/// under `CI=true` that is a failure.
+#[cfg(feature = "redis")]
+pub struct RedisServer {
+    child: Option<std::process::Child>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+#[cfg(feature = "redis")]
+impl RedisServer {
+    pub fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut server = Self {
+            child: None,
+            port,
+            dir,
+        };
+        match server.spawn() {
+            Ok(()) => Some(server),
+            Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("redis-server cannot start under CI: {why}")
+            }
+            Err(why) => {
+                eprintln!("note: skipped, redis-server cannot start here ({why})");
+                None
+            }
+        }
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .current_dir(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        self.child = Some(child);
+        for _ in 0..200 {
+            if let Ok(mut conn) = redis::Client::open(self.url())
+                .and_then(|c| c.get_connection_with_timeout(std::time::Duration::from_millis(200)))
+                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
+            {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        Err("it did not answer PING within 5 s".into())
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills it (its data is gone: nothing is saved).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn().expect("redis-server restarts");
+    }
+
+    /// The keys it holds.
+    pub fn keys(&self) -> Vec<String> {
+        let mut conn = redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .expect("a connection to the test Redis");
+        redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS")
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -51,6 +51,19 @@ pub struct Global {
     #[arg(long, global = true, env = "IDENTIFAI_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
 
+    /// Share pacing with every other process that uses this API key through
+    /// the Redis at URL (`redis://[:password@]host:port`): together they keep
+    /// to the key's limits. Without Redis during a run each process paces
+    /// itself at its share of the limits until Redis is back.
+    #[arg(
+        long,
+        global = true,
+        env = "IDENTIFAI_SHARED_PACING",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub shared_pacing: Option<String>,
+
     /// A config file with `api_key = "…"` and `base_url = "…"` lines; it must
     /// be readable by its owner only (chmod 600). [default:
     /// $XDG_CONFIG_HOME/identifai/config.toml, else

@@ -151,13 +151,26 @@ pub struct Session {
     _sandbox: Option<Sandbox>,
 }
 
+/// Shared pacing through Redis, when `--shared-pacing` (or its variable)
+/// names one.
+fn shared(builder: identifai_ext::ClientBuilder, global: &Global) -> identifai_ext::ClientBuilder {
+    match global
+        .shared_pacing
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => builder.shared_pacing(url),
+        None => builder,
+    }
+}
+
 /// Sets up the client: the sandbox, or the key and base URL from the
 /// flags, the environment or the config file, in that order.
 pub fn session(global: &Global) -> Result<Session, Failure> {
     if global.sandbox {
         let sandbox = Sandbox::start()
             .map_err(|e| Failure::new(SERVER, format!("cannot start the sandbox: {e}")))?;
-        let client = sandbox.client_builder().build()?;
+        let client = shared(sandbox.client_builder(), global).build()?;
         let wait = WaitPolicy::default()
             .initial_interval(Duration::from_millis(20))
             .max_interval(Duration::from_millis(200));
@@ -198,7 +211,7 @@ pub fn session(global: &Global) -> Result<Session, Failure> {
             ),
         ));
     };
-    let mut builder = Client::builder().api_key(api_key);
+    let mut builder = shared(Client::builder().api_key(api_key), global);
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }

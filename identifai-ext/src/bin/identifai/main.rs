@@ -40,6 +40,7 @@ mod output;
 mod records;
 mod report;
 mod signals;
+mod warnings;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ use crate::exit::{Failure, SERVER};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    warnings::install();
     let code = match run(cli) {
         Ok(code) => code,
         Err(failure) => {
