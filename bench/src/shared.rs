@@ -24,11 +24,10 @@ fn limits() -> RateLimits {
     RateLimits::default().scaled(SCALE)
 }
 
-/// The clients' limits: the same, with a 5 ms margin (processes on a
-/// loaded machine, each with its own first connection, reach the server
-/// with more spread than one process's tasks).
+/// The clients' limits: the same, with shared pacing's default margin
+/// (5 ms and a thousandth of the window).
 fn client_limits() -> RateLimits {
-    limits().with_margin(Duration::from_millis(5))
+    limits()
 }
 
 /// A redis-server on a free loopback port, killed on drop.

@@ -333,3 +333,153 @@ fn a_journal_in_use_or_written_with_other_options_is_refused() {
     assert_eq!(exit, Some(2), "{stderr}");
     assert!(stderr.contains("not a journal entry"), "{stderr}");
 }
+
+// `identifai sandbox serve`: one simulation for many commands.
+
+/// The binary with `args`, against the served sandbox of `export` (its
+/// `export …` line).
+fn served(export: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut cmd = crate::util::identifai_process();
+    for pair in export.trim_start_matches("export ").split_whitespace() {
+        let (name, value) = pair.split_once('=').expect("NAME=value");
+        cmd.env(name, value);
+    }
+    let child = cmd
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    finish(child)
+}
+
+/// The status code of a hand-written `GET path` (as curl would send it).
+fn raw_get(base_url: &str, path: &str, key: &str) -> u16 {
+    use std::io::Write;
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("the sandbox listens");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nX-Api-Key: {key}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("an HTTP answer: {answer:?}"))
+}
+
+#[test]
+fn a_served_sandbox_keeps_its_state_across_commands_until_ctrl_c() {
+    let mut server = crate::util::identifai_process()
+        .args([
+            "sandbox",
+            "serve",
+            "--key",
+            "dev-key",
+            "--rate-limits",
+            "documented",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = server.stdout.take().expect("a piped stdout");
+    let (line, got) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first);
+        let _ = line.send(first);
+    });
+    let export = got
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the export line comes at once");
+    let export = export.trim().to_string();
+    let base_url = export
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("IDENTIFAI_BASE_URL="))
+        .unwrap_or_else(|| panic!("a base URL in {export:?}"))
+        .to_string();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{export}");
+    assert!(export.contains("IDENTIFAI_API_KEY=dev-key"), "{export}");
+
+    // Submitted by one command, read by the next ones.
+    let (code, out, err) = served(
+        &export,
+        &["classify", "--no-wait", "--heatmap", SAMPLE, "-o", "jsonl"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let id = records(&out)[0]["identifier"]
+        .as_str()
+        .expect("an identifier")
+        .to_string();
+    let (code, out, err) = served(&export, &["result", "--kind", "image", &id, "-o", "jsonl"]);
+    assert_eq!(code, Some(0), "{err}");
+    let result = &records(&out)[0];
+    assert_eq!(result["status"], "done", "{out}");
+    let hash = result["hash"].as_str().expect("a hash").to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("heatmap.png");
+    let (code, _, err) = served(&export, &["heatmap", &id, "--file", png.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let other = if result["verdict"] == "human" {
+        "artificial"
+    } else {
+        "human"
+    };
+    let (code, _, err) = served(
+        &export,
+        &["override", &hash, "--kind", "image", "--as", other],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = served(&export, &["classify", "--no-cache", SAMPLE, "-o", "jsonl"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(records(&out)[0]["verdict"], other, "the override held");
+
+    // Any HTTP client: the key is checked, and the documented GET limit
+    // (2 in any second) holds.
+    assert_eq!(raw_get(&base_url, "/api/credits", "wrong-key"), 401);
+    let codes: Vec<u16> = (0..3)
+        .map(|_| raw_get(&base_url, "/api/credits", "dev-key"))
+        .collect();
+    assert!(
+        codes.contains(&429),
+        "a third GET within the second is refused: {codes:?}"
+    );
+
+    signal(&server, "INT");
+    // Its stdout is read above: give `finish` an empty one.
+    server.stdout = Command::new("true")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+        .stdout;
+    let (code, _, err) = finish(server);
+    assert_eq!(code, Some(0), "Ctrl-C is the normal end: {err}");
+    assert!(err.contains("simulated"), "{err}");
+    let port = base_url.rsplit(':').next().unwrap();
+    TcpListener::bind(format!("127.0.0.1:{port}")).expect("the port is free again");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let child = crate::util::identifai_process()
+        .args(["sandbox", "serve", "--port", &port])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let (code, out, err) = finish(child);
+    assert_eq!(code, Some(6), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains(&port) && err.contains("--port"), "{err}");
+}

@@ -80,6 +80,8 @@ pub struct SandboxConfig {
     pub users: usize,
     /// Scripted submissions, by `ref_id` or file name (see [`Script`]).
     pub scripts: BTreeMap<String, Script>,
+    /// The port on 127.0.0.1 to serve on (`None`: a free one).
+    pub port: Option<u16>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -92,14 +94,14 @@ impl std::fmt::Debug for SandboxConfig {
             .field("initial_credits", &self.initial_credits)
             .field("users", &self.users)
             .field("scripts", &self.scripts)
+            .field("port", &self.port)
             .finish()
     }
 }
 
 impl Default for SandboxConfig {
     /// Key `sandbox-key`, ready after 1 poll (no processing time), no rate
-    /// limits, 1000 credits,
-    /// 12 users.
+    /// limits, 1000 credits, 12 users, a free port.
     fn default() -> Self {
         Self {
             api_key: "sandbox-key".to_string(),
@@ -109,6 +111,7 @@ impl Default for SandboxConfig {
             initial_credits: 1000.0,
             users: 12,
             scripts: BTreeMap::new(),
+            port: None,
         }
     }
 }
@@ -130,6 +133,13 @@ impl SandboxConfig {
     /// (and for [`SandboxConfig::ready_after_polls`] polls).
     pub fn processing_time(mut self, time: Duration) -> Self {
         self.processing_time = time;
+        self
+    }
+
+    /// Serve on this port of 127.0.0.1 (by default a free one; a port in
+    /// use is an error at start).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
         self
     }
 
@@ -182,9 +192,11 @@ impl Sandbox {
                 .map_err(|e| Error::Config(format!("cannot start the sandbox: {e}")))?;
         }
         let api_key = config.api_key.clone();
+        let port = config.port.unwrap_or(0);
         let state = Arc::new(Mutex::new(state::State::new(config)));
-        let running = server::start(state.clone())
-            .map_err(|e| Error::Config(format!("cannot start the sandbox: {e}")))?;
+        let running = server::start(state.clone(), port).map_err(|e| {
+            Error::Config(format!("cannot start the sandbox on 127.0.0.1:{port}: {e}"))
+        })?;
         Ok(Self {
             base_url: format!("http://{}", running.address()),
             api_key,

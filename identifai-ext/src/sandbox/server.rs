@@ -35,8 +35,9 @@ impl Running {
     }
 }
 
-pub(super) fn start(state: Arc<Mutex<State>>) -> std::io::Result<Running> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+/// Serves on `port` of 127.0.0.1 (0: a free one).
+pub(super) fn start(state: Arc<Mutex<State>>, port: u16) -> std::io::Result<Running> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

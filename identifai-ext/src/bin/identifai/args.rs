@@ -197,6 +197,51 @@ pub enum Command {
     /// Manage the users of your partnership.
     #[command(subcommand)]
     Users(Users),
+
+    /// Run the sandbox, a simulated identifAI, as a server of its own.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+/// `identifai sandbox …`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox on 127.0.0.1 until Ctrl-C, for any client.
+    #[command(
+        long_about = "Serve the sandbox, a simulated identifAI, on 127.0.0.1 until Ctrl-C (or \
+                      SIGTERM). It prints its base URL and key, and an `export` line for \
+                      IDENTIFAI_BASE_URL and IDENTIFAI_API_KEY. Its state lives as long as it \
+                      does: `identifai classify --no-wait`, then `result`, `heatmap` and \
+                      `override` from other commands (or curl, or another language's client) \
+                      see the same submissions. Every result is simulated."
+    )]
+    Serve(SandboxServe),
+}
+
+/// Options of `identifai sandbox serve`.
+#[derive(Debug, Args)]
+pub struct SandboxServe {
+    /// The port on 127.0.0.1 [default: a free one, printed].
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// The API key it accepts.
+    #[arg(long, value_name = "K", default_value = "sandbox-key")]
+    pub key: String,
+
+    /// `documented`: answer 429 past the documented rate limits (POST 1/s
+    /// and 30/min, GET 2/s and 60/min); `off`: no limits.
+    #[arg(long, value_enum, value_name = "LIMITS", default_value = "off")]
+    pub rate_limits: SandboxLimits,
+}
+
+/// The rate limits the served sandbox enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SandboxLimits {
+    /// None.
+    Off,
+    /// The documented ones, as sliding windows.
+    Documented,
 }
 
 /// Options of a submission.

@@ -39,6 +39,7 @@ mod journal;
 mod output;
 mod records;
 mod report;
+mod serve;
 mod signals;
 mod warnings;
 
@@ -140,6 +141,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let global = cli.global;
     let format = output::format(global.output);
     let colour = output::colour();
+    // The sandbox server needs no key, config or client of its own.
+    let cli = match cli.command {
+        Command::Sandbox(args::SandboxCommand::Serve(serve)) => {
+            return serve::serve(serve, global.quiet);
+        }
+        command => Cli { global, command },
+    };
+    let global = cli.global;
     let session = config::session(&global)?;
     if global.sandbox && !global.quiet {
         eprintln_safe(
@@ -152,7 +161,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         ) {
             eprintln_safe(
                 "note: each --sandbox run starts a new simulation, which knows only what the same \
-                 run submitted: identifiers and hashes from other runs are unknown to it",
+                 run submitted: identifiers and hashes from other runs are unknown to it; \
+                 `identifai sandbox serve` runs one that lasts across commands",
             );
         }
     }
@@ -181,6 +191,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         // `users list` writes each page as it comes.
         Command::Users(users) => return commands::users(&ctx, users, format, colour),
+        // Served above, before any client is set up.
+        Command::Sandbox(_) => return Ok(exit::OK),
         Command::Result(args) => classify::result(&ctx, args),
         Command::Heatmap(args) => (commands::heatmap(&ctx, args)?, exit::OK),
         Command::Override(args) => (commands::override_verdict(&ctx, args)?, exit::OK),
