@@ -540,3 +540,74 @@ fn a_script_that_refuses_with_a_success_status_is_refused_at_start() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn malformed_requests_get_a_4xx_with_a_json_message() {
+    let sandbox = Sandbox::start().expect("the sandbox starts");
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", sandbox.base_url());
+    let key = sandbox.api_key().to_string();
+    let post = |path: &str| http.post(url(path)).header("x-api-key", &key);
+    let cases = [
+        ("no content type", post("/api/classification")),
+        (
+            "a broken multipart boundary",
+            post("/api/classification")
+                .header("content-type", "multipart/form-data; boundary=XX")
+                .body("--YY\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nbro"),
+        ),
+        (
+            "a multipart type without a boundary",
+            post("/api/classification_video").header("content-type", "multipart/form-data"),
+        ),
+        (
+            "text where multipart belongs",
+            post("/api/classification_audio")
+                .header("content-type", "text/plain")
+                .body("hello"),
+        ),
+        (
+            "a JSON body that is not JSON",
+            post("/api/classification/0123/override")
+                .header("content-type", "application/json")
+                .body("{not json"),
+        ),
+        (
+            "a form where JSON belongs",
+            post("/api/classification_video/0123/override")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("classification=human"),
+        ),
+        (
+            "an unknown method",
+            http.delete(url("/api/user/credits"))
+                .header("x-api-key", &key),
+        ),
+        (
+            "an unknown path",
+            http.get(url("/api/nowhere")).header("x-api-key", &key),
+        ),
+    ];
+    for (what, request) in cases {
+        let response = request.send().await.expect("an answer");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = response.text().await.unwrap_or_default();
+        assert!(status.is_client_error(), "{what}: {status} {body}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{what}: {content_type}"
+        );
+        let message: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"));
+        assert!(
+            message["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}: {body}"
+        );
+    }
+}

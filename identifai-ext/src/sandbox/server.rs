@@ -146,5 +146,41 @@ fn router(state: Arc<Mutex<State>>) -> Router {
         // Uploads are hashed as they arrive, never held whole: no body limit
         // beyond the documented ones, which the handlers check.
         .layer(DefaultBodyLimit::disable())
+        // Every refusal in the API's shape, whatever refused it.
+        .layer(axum::middleware::map_response(json_refusals))
         .with_state(state)
+}
+
+/// A refusal that is not JSON (axum's own rejections of a missing content
+/// type, a broken multipart boundary or a body that is not JSON, which are
+/// plain text; an unknown method, which is empty) becomes the API's
+/// `{"message": …}`, with the same status.
+async fn json_refusals(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Refused.").to_string()
+    } else {
+        text
+    };
+    let body = serde_json::json!({ "message": message }).to_string();
+    parts.headers.remove(CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
