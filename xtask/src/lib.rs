@@ -3,12 +3,15 @@
 //!
 //! - [`regen`]: the vendor's documentation pages → `openapi/identifai.yaml`;
 //! - [`diff`]: what changed between two specs, for a client's users;
-//! - [`check`]: the vendored spec and overlay are consistent and generate.
+//! - [`check`]: the vendored spec and overlay are consistent and generate;
+//! - [`effective`]: the spec other tools should read (vendored + overlay);
+//! - [`yaml`]: the normal form's writer, read alike by YAML 1.1 and 1.2.
 
 pub mod check;
 pub mod diff;
 pub mod regen;
 pub mod spec;
+pub mod yaml;
 
 // The build script's own modules, so that `check` applies the overlay and
 // generates the client exactly as the build does.
@@ -54,6 +57,21 @@ pub fn diff_as_client_sees(
         Ok(doc)
     };
     Ok(diff::diff(&corrected(old)?, &corrected(new)?))
+}
+
+/// The effective spec: `spec` with `overlay` applied, in normal form, before
+/// the build's progenitor-specific rewrites (`prepare`). An overlay that is
+/// malformed is an error; out-of-date actions are `cargo xtask check`'s
+/// business, not this one's.
+pub fn effective(spec: &Value, overlay: &Value) -> Result<Value, String> {
+    let mut doc = spec.clone();
+    overlay::apply(&mut doc, overlay).map_err(|e| format!("the overlay: {e}"))?;
+    Ok(spec::normalize(&doc))
+}
+
+/// [`effective`] as YAML text, written by the normal form's writer.
+pub fn effective_yaml(spec: &Value, overlay: &Value) -> Result<String, String> {
+    effective(spec, overlay).map(|doc| yaml::to_string(&doc))
 }
 
 /// The root of the checkout xtask is run in: the workspace of the runtime

@@ -97,6 +97,21 @@ enum Task {
         #[arg(long)]
         no_build: bool,
     },
+    /// Print the effective spec: the vendored spec with the overlay applied,
+    /// in normal form, before the build's progenitor-specific rewrites. This
+    /// is what other OpenAPI tools (Prism, schemathesis, other generators)
+    /// should read.
+    Effective {
+        /// The vendored spec (default: openapi/identifai.yaml).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// The overlay (default: openapi/overlay.yaml).
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+        /// Write it to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run the benchmarks (a release build of identifai-bench) and print the
     /// table of figures; see BENCHMARKS.md.
     Bench {
@@ -185,6 +200,21 @@ fn run(task: Task) -> Result<ExitCode, String> {
                 &in_openapi(overlay, "overlay.yaml")?,
                 &options,
             )
+        }
+        Task::Effective {
+            spec: spec_path,
+            overlay,
+            out: out_path,
+        } => {
+            let text = xtask::effective_yaml(
+                &spec::load(&in_openapi(spec_path, "identifai.yaml")?)?,
+                &spec::load(&in_openapi(overlay, "overlay.yaml")?)?,
+            )?;
+            match out_path {
+                Some(path) => spec::write_atomically(&path, &text)?,
+                None => out(&text)?,
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Task::Bench { quick } => bench_task(&workspace_root()?, quick),
     }

@@ -22,9 +22,10 @@ pub fn load(path: &Path) -> Result<Value, String> {
     parse(&text, &path.display().to_string())
 }
 
-/// The document in normal form, as YAML text.
+/// The document in normal form, as YAML text that YAML 1.1 and 1.2
+/// readers read alike (see [`crate::yaml`]).
 pub fn to_normalized_yaml(doc: &Value) -> Result<String, String> {
-    serde_norway::to_string(&normalize(doc)).map_err(|e| format!("cannot write YAML: {e}"))
+    Ok(crate::yaml::to_string(&normalize(doc)))
 }
 
 /// Writes `text` to `path` atomically: a reader sees the old file or the new

@@ -346,3 +346,38 @@ fn copy_tree(from: &str, to: &Path) {
         }
     }
 }
+
+#[test]
+fn effective_prints_the_vendored_spec_with_the_overlay_applied() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let printed = xtask(&["effective"]);
+    assert!(printed.status.success(), "{printed:?}");
+    let text = stdout(&printed);
+    let effective: serde_json::Value = serde_norway::from_str(&text).expect("YAML");
+    let vendored: serde_json::Value = serde_norway::from_str(
+        &std::fs::read_to_string(format!("{root}/openapi/identifai.yaml")).unwrap(),
+    )
+    .unwrap();
+    // The overlay's operationIds (the vendor's pages have none) are there.
+    let upload = &effective["paths"]["/api/classification"]["post"];
+    assert!(vendored["paths"]["/api/classification"]["post"]["operationId"].is_null());
+    assert!(upload["operationId"].is_string(), "{upload}");
+    // What the overlay leaves alone is the vendor's.
+    assert_eq!(
+        effective["components"]["schemas"]["Pricing"],
+        vendored["components"]["schemas"]["Pricing"]
+    );
+    // Written in the normal form: read alike by YAML 1.1 readers.
+    assert!(text.contains("'2025-03-03T13:28:03.000000Z'"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("effective.yaml");
+    let written = xtask(&["effective", "--out", file.to_str().unwrap()]);
+    assert!(written.status.success(), "{written:?}");
+    assert!(written.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+
+    let missing = xtask(&["effective", "--overlay", "/nonexistent/overlay.yaml"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/overlay.yaml"));
+}
