@@ -91,7 +91,8 @@ submit_options! {
         prevent_c2pa_forces: bool => bool::to_string,
         /// Also look for morphed faces (images, videos).
         with_morphing: bool => bool::to_string,
-        /// Also look for tampering done without AI (images, video URLs).
+        /// Also look for tampering done without AI (images, videos; on video
+        /// uploads from an older copy of the vendor's page, see the overlay).
         with_tampering: bool => bool::to_string,
         /// Also make an AI heatmap (images).
         with_heatmap: bool => bool::to_string,

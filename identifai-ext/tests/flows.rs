@@ -663,6 +663,32 @@ async fn extra_fields_reach_the_wire_as_given_beside_the_typed_options() {
     submit.assert_calls_async(1).await;
 }
 
+#[tokio::test]
+async fn with_tampering_reaches_video_uploads() {
+    // The field comes from an older copy of the vendor's page (the overlay).
+    assert!(identifai_api::form_fields::CLASSIFY_VIDEO.contains(&"with_tampering"));
+    let server = MockServer::start_async().await;
+    let submit = server.classify_video(|when, then| {
+        when.with_tampering(true);
+        then.success(
+            200,
+            &types::IdentifierResponse {
+                identifier: Some("video-1".to_string()),
+            },
+        );
+    });
+    let (client, _clock) = client_for(&server.base_url());
+    let submission = client
+        .submit_with(
+            Media::bytes(mp4_header(), "clip.mp4"),
+            &SubmitOptions::new().with_tampering(true),
+        )
+        .await
+        .expect("submitted");
+    assert_eq!(submission.identifier, "video-1");
+    submit.assert_calls_async(1).await;
+}
+
 // 6. Batches.
 
 #[tokio::test]
