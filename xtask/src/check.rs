@@ -101,6 +101,22 @@ pub fn run(spec_path: &Path, overlay_path: &Path, options: &Options) -> Findings
         ));
     }
 
+    let unmarked = unmarked_descriptions(&overlay_doc);
+    if unmarked.is_empty() {
+        findings
+            .notes
+            .push("every description the overlay writes is marked as ours".into());
+    }
+    findings
+        .problems
+        .extend(unmarked.into_iter().map(|(target, text)| {
+            format!(
+                "{}: an action on {target} writes a description that does not start with \
+                 `{OUR_MARK}`, so readers take it for the vendor's: {text:?}",
+                overlay_path.display()
+            )
+        }));
+
     let dangling = dangling_refs(&corrected, &applied, &overlay_doc, overlay_path);
     let blocked = !dangling.is_empty();
     findings.problems.extend(dangling);
@@ -131,6 +147,39 @@ pub fn run(spec_path: &Path, overlay_path: &Path, options: &Options) -> Findings
         build(root, spec_path, overlay_path, &mut findings);
     }
     findings
+}
+
+/// How a description the overlay writes starts: it is ours, not the
+/// vendor's (the vendor's words are only in the vendored file).
+pub const OUR_MARK: &str = "(identifai-rs) ";
+
+/// Every description inside an action's `update` that lacks [`OUR_MARK`],
+/// with the action's target.
+fn unmarked_descriptions(overlay_doc: &Value) -> Vec<(String, String)> {
+    fn walk(value: &Value, target: &str, found: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    match inner {
+                        Value::String(text) if key == "description" => {
+                            if !text.starts_with(OUR_MARK) {
+                                found.push((target.to_string(), text.clone()));
+                            }
+                        }
+                        _ => walk(inner, target, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, target, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for action in overlay_doc["actions"].as_array().into_iter().flatten() {
+        let target = action["target"].as_str().unwrap_or("?");
+        walk(&action["update"], target, &mut found);
+    }
+    found
 }
 
 /// One problem for an action that looks out of date, listing every reason.

@@ -124,6 +124,25 @@ fn an_overlay_action_that_matches_nothing_is_reported_with_its_reason() {
 }
 
 #[test]
+fn a_description_the_overlay_writes_without_our_mark_is_reported() {
+    let mut overlay = vendored("overlay.yaml");
+    // An action that writes words of ours as if they were the vendor's.
+    let action = overlay["actions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|a| a["update"]["properties"]["available_credits"].is_object())
+        .expect("the credits action");
+    action["update"]["properties"]["available_credits"]["description"] =
+        Value::String("Credits left to spend.".into());
+    let files = Files::new("unmarked", &vendored("identifai.yaml"), &overlay);
+    let problem = one_problem(&files.check()).to_string();
+    assert!(problem.contains("(identifai-rs) "), "{problem}");
+    assert!(problem.contains("Credits left to spend."), "{problem}");
+    assert!(problem.contains("/api/user/credits"), "{problem}");
+}
+
+#[test]
 fn an_operation_without_an_operation_id_is_reported() {
     let mut spec = vendored("identifai.yaml");
     spec["paths"]["/api/user/profile"] =
