@@ -367,6 +367,20 @@ fn effective_prints_the_vendored_spec_with_the_overlay_applied() {
         effective["components"]["schemas"]["Pricing"],
         vendored["components"]["schemas"]["Pricing"]
     );
+    // Every override has a request example (the vendor shows only the image one).
+    for kind in [
+        "classification",
+        "classification_video",
+        "classification_audio",
+    ] {
+        let path = format!("/api/{kind}/{{hash}}/override");
+        let body = &effective["paths"][&path]["post"]["requestBody"]["content"]["application/json"];
+        let verdict = body["example"]["classification"].as_str();
+        assert!(
+            matches!(verdict, Some("human" | "artificial")),
+            "{path}: {body}"
+        );
+    }
     // Written in the normal form: read alike by YAML 1.1 readers.
     assert!(text.contains("'2025-03-03T13:28:03.000000Z'"));
 
