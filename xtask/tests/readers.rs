@@ -1,7 +1,7 @@
 //! The vendored spec reads alike in every YAML reader: no plain scalar that
 //! a YAML 1.1 reader (PyYAML, SnakeYAML, js-yaml's default schema) would
-//! type differently from our YAML 1.2 reading, and PyYAML's reading of the
-//! whole file equals serde's.
+//! type differently from our YAML 1.2 reading, and PyYAML's and js-yaml's
+//! readings of the whole file equal serde's.
 
 use std::path::{Path, PathBuf};
 
@@ -215,4 +215,46 @@ fn pyyaml_reads_the_vendored_file_as_we_do() {
     let theirs: Value = serde_json::from_slice(&output.stdout).expect("PyYAML's JSON");
     let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
     assert!(theirs == ours, "PyYAML reads other values than serde");
+}
+
+/// Where `.ci/run` installs js-yaml (`npm install --prefix .ci/node`).
+fn js_yaml_modules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/node/node_modules")
+}
+
+/// js-yaml (its default schema, which resolves YAML 1.1 timestamps) reads
+/// the vendored file to the same values as serde.
+#[test]
+fn js_yaml_reads_the_vendored_file_as_we_do() {
+    let script = "const y = require('js-yaml'); const fs = require('fs');\
+                  process.stdout.write(JSON.stringify(y.load(fs.readFileSync(process.argv[1], 'utf8'))));";
+    let output = std::process::Command::new("node")
+        .args(["-e", script])
+        .arg(vendored())
+        .env("NODE_PATH", js_yaml_modules())
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        other => {
+            let why = match other {
+                Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                std::env::var_os("CI").is_none()
+                    && (why.contains("Cannot find module") || why.contains("No such file")),
+                "js-yaml could not read the vendored file: {why}"
+            );
+            eprintln!(
+                "note: js-yaml is not installed (npm install --prefix .ci/node js-yaml@4); \
+                 skipped outside CI"
+            );
+            return;
+        }
+    };
+    let theirs: Value = serde_json::from_slice(&output.stdout).expect("js-yaml's JSON");
+    let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
+    // js-yaml makes a timestamp a Date, which JSON writes as an ISO string
+    // of its own ("2025-03-03T13:28:03.000Z"), unlike the vendor's text.
+    assert!(theirs == ours, "js-yaml reads other values than serde");
 }
