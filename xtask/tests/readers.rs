@@ -187,32 +187,45 @@ fn our_normal_form_quotes_what_yaml_1_1_would_retype() {
     assert_eq!(back, doc, "{text}");
 }
 
-/// PyYAML (YAML 1.1) reads the vendored file to the same values as serde.
-#[test]
-fn pyyaml_reads_the_vendored_file_as_we_do() {
-    let script = "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))";
-    let output = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(vendored())
-        .output();
-    let output = match output {
-        Ok(o) if o.status.success() => o,
+/// Another reader's JSON of the vendored file (`command` prints it), or
+/// `None` when the reader is not installed (`missing` is in its error) and
+/// this is not CI, where .ci/run installs it. A reading that fails (a
+/// timestamp that JSON cannot write) fails the test.
+fn read_by(
+    reader: &str,
+    mut command: std::process::Command,
+    missing: &[&str],
+    install: &str,
+) -> Option<Value> {
+    let output = command.arg(vendored()).output();
+    match output {
+        Ok(o) if o.status.success() => Some(
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{reader}'s JSON: {e}")),
+        ),
         other => {
             let why = match other {
                 Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
                 Err(e) => e.to_string(),
             };
-            // Installed by .ci/run; a reading that fails (a datetime that
-            // json cannot write) fails too.
             assert!(
-                std::env::var_os("CI").is_none() && why.contains("No module named"),
-                "PyYAML could not read the vendored file: {why}"
+                std::env::var_os("CI").is_none() && missing.iter().any(|m| why.contains(m)),
+                "{reader} could not read the vendored file: {why}"
             );
-            eprintln!("note: PyYAML is not installed (pip install pyyaml); skipped outside CI");
-            return;
+            eprintln!("note: {reader} is not installed ({install}); skipped outside CI");
+            None
         }
+    }
+}
+
+/// PyYAML (YAML 1.1) reads the vendored file to the same values as serde.
+#[test]
+fn pyyaml_reads_the_vendored_file_as_we_do() {
+    let script = "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))";
+    let mut python = std::process::Command::new("python3");
+    python.args(["-c", script]);
+    let Some(theirs) = read_by("PyYAML", python, &["No module named"], "pip install pyyaml") else {
+        return;
     };
-    let theirs: Value = serde_json::from_slice(&output.stdout).expect("PyYAML's JSON");
     let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
     assert!(theirs == ours, "PyYAML reads other values than serde");
 }
@@ -228,31 +241,17 @@ fn js_yaml_modules() -> PathBuf {
 fn js_yaml_reads_the_vendored_file_as_we_do() {
     let script = "const y = require('js-yaml'); const fs = require('fs');\
                   process.stdout.write(JSON.stringify(y.load(fs.readFileSync(process.argv[1], 'utf8'))));";
-    let output = std::process::Command::new("node")
-        .args(["-e", script])
-        .arg(vendored())
-        .env("NODE_PATH", js_yaml_modules())
-        .output();
-    let output = match output {
-        Ok(o) if o.status.success() => o,
-        other => {
-            let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-                Err(e) => e.to_string(),
-            };
-            assert!(
-                std::env::var_os("CI").is_none()
-                    && (why.contains("Cannot find module") || why.contains("No such file")),
-                "js-yaml could not read the vendored file: {why}"
-            );
-            eprintln!(
-                "note: js-yaml is not installed (npm install --prefix .ci/node js-yaml@4); \
-                 skipped outside CI"
-            );
-            return;
-        }
+    let mut node = std::process::Command::new("node");
+    node.args(["-e", script])
+        .env("NODE_PATH", js_yaml_modules());
+    let Some(theirs) = read_by(
+        "js-yaml",
+        node,
+        &["Cannot find module", "No such file"],
+        "npm install --prefix .ci/node js-yaml@4",
+    ) else {
+        return;
     };
-    let theirs: Value = serde_json::from_slice(&output.stdout).expect("js-yaml's JSON");
     let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
     // js-yaml makes a timestamp a Date, which JSON writes as an ISO string
     // of its own ("2025-03-03T13:28:03.000Z"), unlike the vendor's text.
