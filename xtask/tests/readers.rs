@@ -1,9 +1,22 @@
-//! The vendored spec reads alike in every YAML reader: no plain scalar that
-//! a YAML 1.1 reader (PyYAML, SnakeYAML, js-yaml's default schema) would
-//! type differently from our YAML 1.2 reading, and PyYAML's and js-yaml's
-//! readings of the whole file equal serde's.
+//! The vendored spec reads alike in every YAML reader.
+//!
+//! - No plain scalar of it is one that a YAML 1.1 reader (PyYAML,
+//!   SnakeYAML, js-yaml's default schema) would type differently from our
+//!   YAML 1.2 reading (serde, through `xtask::spec`).
+//! - PyYAML's, js-yaml's and SnakeYAML's readings of the whole file equal
+//!   serde's. Each runs as a small program in `xtask/tests/readers/`
+//!   (`pyyaml_read.py`, `js_yaml_read.js`, `SnakeRead.java`) that prints its
+//!   reading as JSON and writes what JSON has no place for (a date, a NaN,
+//!   a key that is not a string) so that it equals no string: a scalar the
+//!   reader retypes fails the comparison. The test on a file with the
+//!   vendor's timestamps unquoted shows that it does.
+//!
+//! A reader that is not installed is skipped with a note, unless `CI` is
+//! set (`CI=true`, as CI services set it, where `.ci/run` installs every
+//! reader): then it fails.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use regex::Regex;
 use serde_json::Value;
@@ -187,73 +200,183 @@ fn our_normal_form_quotes_what_yaml_1_1_would_retype() {
     assert_eq!(back, doc, "{text}");
 }
 
-/// Another reader's JSON of the vendored file (`command` prints it), or
-/// `None` when the reader is not installed (`missing` is in its error) and
-/// this is not CI, where .ci/run installs it. A reading that fails (a
-/// timestamp that JSON cannot write) fails the test.
-fn read_by(
-    reader: &str,
-    mut command: std::process::Command,
-    missing: &[&str],
-    install: &str,
-) -> Option<Value> {
-    let output = command.arg(vendored()).output();
-    match output {
-        Ok(o) if o.status.success() => Some(
-            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{reader}'s JSON: {e}")),
-        ),
-        other => {
-            let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-                Err(e) => e.to_string(),
-            };
-            assert!(
-                std::env::var_os("CI").is_none() && missing.iter().any(|m| why.contains(m)),
-                "{reader} could not read the vendored file: {why}"
-            );
-            eprintln!("note: {reader} is not installed ({install}); skipped outside CI");
-            None
-        }
-    }
+/// A YAML reader other than ours: a program in `xtask/tests/readers/` that
+/// prints, as JSON, what it reads from the file named by its last argument.
+/// Each program writes a value JSON has no place for (a date, a NaN) as an
+/// object that names its type, so that a scalar it types differently from
+/// serde never equals serde's reading.
+struct Reader {
+    name: &'static str,
+    /// The program and its arguments, all but the file.
+    command: fn() -> Command,
+    /// What its error says when its YAML library is not installed.
+    missing: &'static [&'static str],
+    /// How to install it, for the note when it is skipped.
+    install: &'static str,
 }
 
-/// PyYAML (YAML 1.1) reads the vendored file to the same values as serde.
-#[test]
-fn pyyaml_reads_the_vendored_file_as_we_do() {
-    let script = "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))";
-    let mut python = std::process::Command::new("python3");
-    python.args(["-c", script]);
-    let Some(theirs) = read_by("PyYAML", python, &["No module named"], "pip install pyyaml") else {
-        return;
-    };
-    let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
-    assert!(theirs == ours, "PyYAML reads other values than serde");
+/// Where the reader programs are.
+fn program(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/readers")
+        .join(name)
 }
+
+/// PyYAML (YAML 1.1), `safe_load`.
+const PYYAML: Reader = Reader {
+    name: "PyYAML",
+    command: || {
+        let mut python = Command::new("python3");
+        python.arg(program("pyyaml_read.py"));
+        python
+    },
+    missing: &["No module named 'yaml'"],
+    install: "pip install pyyaml",
+};
 
 /// Where `.ci/run` installs js-yaml (`npm install --prefix .ci/node`).
 fn js_yaml_modules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/node/node_modules")
 }
 
+/// js-yaml, its default schema (which resolves YAML 1.1 timestamps).
+const JS_YAML: Reader = Reader {
+    name: "js-yaml",
+    command: || {
+        let mut node = Command::new("node");
+        node.arg(program("js_yaml_read.js"))
+            .env("NODE_PATH", js_yaml_modules());
+        node
+    },
+    missing: &["Cannot find module 'js-yaml'"],
+    install: "npm install --prefix .ci/node js-yaml@4",
+};
+
+/// Where Debian's libyaml-snake-java puts SnakeYAML (`.ci/run` installs it).
+const SNAKEYAML_JAR: &str = "/usr/share/java/snakeyaml.jar";
+
+/// SnakeYAML (YAML 1.1, the reader of swagger-parser and
+/// openapi-generator), its default `new Yaml().load`; the program is run as
+/// a single-file Java source.
+const SNAKEYAML: Reader = Reader {
+    name: "SnakeYAML",
+    command: || {
+        let mut java = Command::new("java");
+        java.arg("-cp")
+            .arg(SNAKEYAML_JAR)
+            .arg(program("SnakeRead.java"));
+        java
+    },
+    missing: &["package org.yaml.snakeyaml does not exist"],
+    install: "apt-get install libyaml-snake-java",
+};
+
+impl Reader {
+    /// What the reader reads from `file`, or `None` when it is not installed
+    /// (the program is not found, or its error says its library is missing)
+    /// and this is not CI, where .ci/run installs it. Any other failure, or
+    /// a missing reader under `CI`, fails the test.
+    fn read(&self, file: &Path) -> Option<Value> {
+        let Reader { name, .. } = self;
+        let mut command = (self.command)();
+        let output = command.arg(file).output();
+        let (why, missing) = match output {
+            Ok(o) if o.status.success() => {
+                return Some(
+                    serde_json::from_slice(&o.stdout)
+                        .unwrap_or_else(|e| panic!("{name}'s JSON of {}: {e}", file.display())),
+                );
+            }
+            Ok(o) => {
+                let why = String::from_utf8_lossy(&o.stderr).into_owned();
+                let missing = self.missing.iter().any(|m| why.contains(m));
+                (why, missing)
+            }
+            Err(e) => (
+                format!(
+                    "cannot run {}: {e}",
+                    command.get_program().to_string_lossy()
+                ),
+                e.kind() == std::io::ErrorKind::NotFound,
+            ),
+        };
+        assert!(
+            std::env::var_os("CI").is_none() && missing,
+            "{name} could not read {}: {why}",
+            file.display()
+        );
+        eprintln!(
+            "note: {name} is not installed ({}); skipped outside CI",
+            self.install
+        );
+        None
+    }
+}
+
+/// Another reader's reading of the whole vendored file equals serde's.
+fn reads_the_vendored_file_as_we_do(reader: &Reader) {
+    let Some(theirs) = reader.read(&vendored()) else {
+        return;
+    };
+    let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
+    assert!(
+        theirs == ours,
+        "{} reads other values than serde from the vendored file",
+        reader.name
+    );
+}
+
+/// PyYAML (YAML 1.1) reads the vendored file to the same values as serde.
+#[test]
+fn pyyaml_reads_the_vendored_file_as_we_do() {
+    reads_the_vendored_file_as_we_do(&PYYAML);
+}
+
 /// js-yaml (its default schema, which resolves YAML 1.1 timestamps) reads
 /// the vendored file to the same values as serde.
 #[test]
 fn js_yaml_reads_the_vendored_file_as_we_do() {
-    let script = "const y = require('js-yaml'); const fs = require('fs');\
-                  process.stdout.write(JSON.stringify(y.load(fs.readFileSync(process.argv[1], 'utf8'))));";
-    let mut node = std::process::Command::new("node");
-    node.args(["-e", script])
-        .env("NODE_PATH", js_yaml_modules());
-    let Some(theirs) = read_by(
-        "js-yaml",
-        node,
-        &["Cannot find module", "No such file"],
-        "npm install --prefix .ci/node js-yaml@4",
-    ) else {
-        return;
-    };
-    let ours = xtask::spec::load(&vendored()).expect("the vendored spec");
-    // js-yaml makes a timestamp a Date, which JSON writes as an ISO string
-    // of its own ("2025-03-03T13:28:03.000Z"), unlike the vendor's text.
-    assert!(theirs == ours, "js-yaml reads other values than serde");
+    reads_the_vendored_file_as_we_do(&JS_YAML);
+}
+
+/// SnakeYAML (YAML 1.1, as swagger-parser reads a spec) reads the vendored
+/// file to the same values as serde.
+#[test]
+fn snakeyaml_reads_the_vendored_file_as_we_do() {
+    reads_the_vendored_file_as_we_do(&SNAKEYAML);
+}
+
+/// `text` in a file of its own under the test target's temporary folder.
+fn temp_yaml(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new()
+        .suffix(".yaml")
+        .tempfile_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("a temporary file");
+    std::io::Write::write_all(&mut file, text.as_bytes()).expect("the temporary file is written");
+    file
+}
+
+/// The test that the readers' programs mark what they retype: the
+/// vendor's timestamps, unquoted, are no strings to any YAML 1.1 reader,
+/// not even js-yaml's when the text is its own ISO form; quoted, they are.
+#[test]
+fn every_other_reader_retypes_an_unquoted_timestamp() {
+    let stamp = "2025-03-03T13:28:03.000000Z";
+    let iso = "2025-03-03T13:28:03.000Z";
+    let file = temp_yaml(&format!(
+        "email_verified_at: {stamp}\niso: {iso}\nquoted: '{stamp}'\n"
+    ));
+    let ours = xtask::spec::load(file.path()).expect("the temporary file");
+    assert_eq!(ours["email_verified_at"], stamp, "serde reads a string");
+    assert_eq!(ours["iso"], iso, "serde reads a string");
+    for reader in [&PYYAML, &JS_YAML, &SNAKEYAML] {
+        let Some(theirs) = reader.read(file.path()) else {
+            continue;
+        };
+        let name = reader.name;
+        assert_ne!(theirs["email_verified_at"], stamp, "{name}: {theirs}");
+        assert!(theirs["email_verified_at"].is_object(), "{name}: {theirs}");
+        assert_ne!(theirs["iso"], iso, "{name}: {theirs}");
+        assert_eq!(theirs["quoted"], stamp, "{name}: {theirs}");
+    }
 }
