@@ -10,6 +10,10 @@
 //!   a key that is not a string) so that it equals no string: a scalar the
 //!   reader retypes fails the comparison. The test on a file with the
 //!   vendor's timestamps unquoted shows that it does.
+//! - Under each of the four readers, the operation the project vendors
+//!   exactly (POST /api/partner/send_creation_email) and the `User` and
+//!   `Pricing` schemas read the same from the vendor's page (its OpenAPI
+//!   block, saved under `tests/fixtures/pages/`) as from the vendored file.
 //!
 //! A reader that is not installed is skipped with a note, unless `CI` is
 //! set (`CI=true`, as CI services set it, where `.ci/run` installs every
@@ -379,4 +383,81 @@ fn every_other_reader_retypes_an_unquoted_timestamp() {
         assert_ne!(theirs["iso"], iso, "{name}: {theirs}");
         assert_eq!(theirs["quoted"], stamp, "{name}: {theirs}");
     }
+}
+
+/// The vendor's page of the operation the project vendors exactly.
+fn vendor_page() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pages/api-reference/partner/send-creation-email.md")
+}
+
+/// The page's OpenAPI YAML: the lines between the one that opens the
+/// ````` ````yaml ````` fence and the closing `````` ```` ``````.
+fn page_block() -> String {
+    let page = std::fs::read_to_string(vendor_page()).expect("the vendor's page");
+    let mut lines = page.lines();
+    lines
+        .by_ref()
+        .find(|line| line.starts_with("````yaml"))
+        .expect("the page has an OpenAPI block");
+    let block: Vec<&str> = lines.take_while(|line| line.trim_end() != "````").collect();
+    assert!(
+        block.first().is_some_and(|l| l.starts_with("openapi:")),
+        "the block is an OpenAPI document"
+    );
+    block.join("\n") + "\n"
+}
+
+/// What the vendored file takes from the page unchanged (JSON pointers).
+const FROM_THE_PAGE: [&str; 3] = [
+    "/paths/~1api~1partner~1send_creation_email/post",
+    "/components/schemas/User",
+    "/components/schemas/Pricing",
+];
+
+/// Under one reader (`read`, which returns `None` when it is skipped), the
+/// page's operation, `User` and `Pricing` equal the vendored file's.
+fn the_page_reads_as_vendored(name: &str, read: impl Fn(&Path) -> Option<Value>) {
+    let page = temp_yaml(&page_block());
+    let Some(from_page) = read(page.path()) else {
+        return;
+    };
+    let Some(vendored) = read(&vendored()) else {
+        return;
+    };
+    for pointer in FROM_THE_PAGE {
+        let theirs = from_page
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{name}: the page has no {pointer}"));
+        let ours = vendored
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{name}: the vendored file has no {pointer}"));
+        assert!(
+            theirs == ours,
+            "{name}: {pointer} of the vendor's page differs from the vendored one:\n\
+             page: {theirs}\nvendored: {ours}"
+        );
+    }
+}
+
+#[test]
+fn serde_reads_the_page_operation_as_vendored() {
+    the_page_reads_as_vendored("serde", |file| {
+        Some(xtask::spec::load(file).expect("the YAML parses"))
+    });
+}
+
+#[test]
+fn pyyaml_reads_the_page_operation_as_vendored() {
+    the_page_reads_as_vendored(PYYAML.name, |file| PYYAML.read(file));
+}
+
+#[test]
+fn js_yaml_reads_the_page_operation_as_vendored() {
+    the_page_reads_as_vendored(JS_YAML.name, |file| JS_YAML.read(file));
+}
+
+#[test]
+fn snakeyaml_reads_the_page_operation_as_vendored() {
+    the_page_reads_as_vendored(SNAKEYAML.name, |file| SNAKEYAML.read(file));
 }
