@@ -2,6 +2,9 @@
 //!
 //! Each step works around one known limit of progenitor 0.15 in a general
 //! way, so that a new operation of the same kind needs no code change:
+//! - a nullable reference written for OpenAPI 3.0 validators,
+//!   `anyOf: [{$ref}, {nullable: true, enum: [null]}]`, would become an
+//!   untagged enum: it is read back as the `$ref` with `nullable: true`;
 //! - a `$ref` with `nullable: true` beside it loses the `nullable`: such
 //!   a reference is wrapped in `allOf`;
 //! - inline enums are closed: a schema marked `x-identifai-open-enum: Name`
@@ -46,6 +49,7 @@ pub struct RawOperation {
 }
 
 pub fn prepare(mut doc: Value) -> Result<Prepared, String> {
+    collapse_null_alternatives(&mut doc);
     let open_enums = hoist_open_enums(&mut doc)?;
     wrap_nullable_refs(&mut doc);
     drop_codes_covered_by_ranges(&mut doc);
@@ -162,6 +166,38 @@ fn hoist_in(node: &mut Value, found: &mut BTreeMap<String, OpenEnum>) -> Result<
         _ => {}
     }
     Ok(())
+}
+
+/// Whether `schema` admits only null (`enum: [null]`).
+fn is_only_null(schema: &Value) -> bool {
+    schema.get("enum") == Some(&json!([null]))
+}
+
+/// `anyOf: [S, {…, enum: [null]}]` (either order) becomes S's keys with
+/// `nullable: true`, beside the schema's own keys (its description).
+fn collapse_null_alternatives(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            let pair =
+                map.get("anyOf")
+                    .and_then(Value::as_array)
+                    .and_then(|list| match list.as_slice() {
+                        [a, b] if is_only_null(b) && !is_only_null(a) => Some(a.clone()),
+                        [a, b] if is_only_null(a) && !is_only_null(b) => Some(b.clone()),
+                        _ => None,
+                    });
+            if let Some(Value::Object(other)) = pair {
+                map.shift_remove("anyOf");
+                for (key, value) in other {
+                    map.entry(key).or_insert(value);
+                }
+                map.insert("nullable".into(), Value::Bool(true));
+            }
+            map.values_mut().for_each(collapse_null_alternatives);
+        }
+        Value::Array(items) => items.iter_mut().for_each(collapse_null_alternatives),
+        _ => {}
+    }
 }
 
 fn wrap_nullable_refs(node: &mut Value) {
