@@ -22,6 +22,9 @@ pub struct Report {
 pub struct Generated {
     pub client: String,
     pub mock: String,
+    /// The effective spec (the vendor's with the overlay applied, before
+    /// `prepare`), as JSON: what `identifai_api::spec` serves.
+    pub effective: String,
     pub warnings: Vec<String>,
 }
 
@@ -35,6 +38,7 @@ pub fn generate_files(spec: &Path, overlay: &Path, out_dir: &Path) -> Result<Rep
     let generated = generate(&load_yaml(spec)?, &load_yaml(overlay)?)?;
     write(&out_dir.join("client.rs"), &generated.client)?;
     write(&out_dir.join("mock.rs"), &generated.mock)?;
+    write(&out_dir.join("effective.json"), &generated.effective)?;
     Ok(Report {
         warnings: generated.warnings,
     })
@@ -72,6 +76,8 @@ pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> 
         ));
     }
 
+    let effective = serde_json::to_string(&doc)
+        .map_err(|e| format!("cannot write the effective spec as JSON: {e}"))?;
     let prepared = prepare::prepare(doc)?;
     let mut progenitor_doc = prepared.progenitor_doc;
     let multipart_ops = multipart::analyze(&prepared.multipart_ops, &mut progenitor_doc)?;
@@ -89,6 +95,7 @@ pub fn generate(spec: &Value, overlay_doc: &Value) -> Result<Generated, String> 
     Ok(Generated {
         client: prettyplease::unparse(&client),
         mock: prettyplease::unparse(&mock),
+        effective,
         warnings,
     })
 }

@@ -39,6 +39,8 @@ pub mod body;
 pub mod config;
 mod hooks;
 pub mod multipart;
+#[cfg(feature = "spec")]
+pub mod spec;
 mod tls;
 
 pub use config::{ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL};
