@@ -10,7 +10,7 @@ use identifai_ext::{
     UserQuery,
 };
 
-use crate::util::sample_png;
+use crate::util::{mp4, sample_png, wav};
 
 /// A PNG of the sample's header with other pixels: another file.
 fn other_png(seed: u8) -> Vec<u8> {
@@ -19,18 +19,6 @@ fn other_png(seed: u8) -> Vec<u8> {
     png[last] ^= seed;
     png.extend_from_slice(&[seed; 16]);
     png
-}
-
-fn wav() -> Vec<u8> {
-    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x44\xac\x00\x00\x88\x58\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
-    wav.extend_from_slice(&[0u8; 64]);
-    wav
-}
-
-fn mp4() -> Vec<u8> {
-    let mut mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
-    mp4.extend_from_slice(&[0u8; 64]);
-    mp4
 }
 
 #[tokio::test]

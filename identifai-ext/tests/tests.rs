@@ -9,6 +9,7 @@ mod util;
 
 mod cli;
 mod client;
+mod contract;
 mod faults;
 mod flows;
 mod overlay;

@@ -67,6 +67,20 @@ pub fn sample_png() -> Vec<u8> {
     std::fs::read(SAMPLE).expect("the sample image")
 }
 
+/// A tiny WAV file (a header and silence), which the sandbox takes as speech.
+pub fn wav() -> Vec<u8> {
+    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x44\xac\x00\x00\x88\x58\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
+    wav.extend_from_slice(&[0u8; 64]);
+    wav
+}
+
+/// A tiny MP4 file (an `ftyp` box and zeros), which the sandbox takes as video.
+pub fn mp4() -> Vec<u8> {
+    let mut mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    mp4.extend_from_slice(&[0u8; 64]);
+    mp4
+}
+
 /// Copies of the sample that differ in content (bytes after the PNG's end),
 /// so that the sandbox judges each on its own.
 pub fn variants(dir: &std::path::Path, count: usize) -> Vec<std::path::PathBuf> {

@@ -105,7 +105,7 @@ pub(in crate::sandbox) async fn from_url(
 }
 
 /// Checks the options, stores the submission (or finds the same one) and
-/// answers its identifier: as JSON when asked for, as text otherwise.
+/// answers its identifier: as JSON, or as text when `Accept` asks for text and not JSON.
 fn record(
     state: &Mutex<State>,
     headers: &HeaderMap,
@@ -188,11 +188,14 @@ fn record(
         state.records.insert(identifier.clone(), record);
     }
     state.submissions += 1;
-    let wants_json = headers
+    // The vendor documents JSON or text by the Accept header, not which
+    // comes without one; the effective spec (which other tools read)
+    // documents JSON only, so text comes only when asked for by name.
+    let wants_text = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
-    Ok(if wants_json {
+        .is_some_and(|v| v.contains("text/plain") && !v.contains("application/json"));
+    Ok(if !wants_text {
         json_answer(json!({ "identifier": identifier }))
     } else {
         marked(identifier.into_response())
