@@ -465,3 +465,26 @@ fn a_value_added_to_one_site_of_an_open_enum_widens_the_enum() {
         "the new value is known"
     );
 }
+
+/// A nullable reference in the form OpenAPI 3.0 validators accept (an
+/// `anyOf` with a null alternative, as the overlay writes c2pa and partner)
+/// generates the same optional field as `nullable` beside the `$ref`,
+/// in either order, and no type of its own.
+#[test]
+fn a_null_alternative_in_any_of_is_an_optional_field() {
+    let only_null = json!({"type": "object", "nullable": true, "enum": [null]});
+    let reference = json!({"$ref": "#/components/schemas/BoundingBox"});
+    for alternatives in [json!([reference, only_null]), json!([only_null, reference])] {
+        let mut spec = spec();
+        spec["components"]["schemas"]["Verdict"]["properties"]["region"] =
+            json!({"description": "Where the verdict applies.", "anyOf": alternatives});
+        let client = generate(&spec).expect("generates").client;
+        let verdict = &client[client.find("pub struct Verdict {").unwrap()..];
+        let verdict = &verdict[..verdict.find("\n    }").unwrap()];
+        assert!(
+            verdict.contains("pub region: ::std::option::Option<BoundingBox>"),
+            "{verdict}"
+        );
+        assert!(!client.contains("VerdictRegion"), "no type of its own");
+    }
+}

@@ -461,3 +461,27 @@ fn js_yaml_reads_the_page_operation_as_vendored() {
 fn snakeyaml_reads_the_page_operation_as_vendored() {
     the_page_reads_as_vendored(SNAKEYAML.name, |file| SNAKEYAML.read(file));
 }
+
+/// The effective spec (`cargo xtask effective`, what other tools are told
+/// to read) is written by the same normal form: nothing in it is retyped
+/// by YAML 1.1, and every reader reads the values we generate from.
+#[test]
+fn every_reader_reads_the_effective_spec_as_we_do() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = xtask::spec::load(&vendored()).expect("the vendored spec");
+    let overlay = xtask::spec::load(&root.join("openapi/overlay.yaml")).expect("the overlay");
+    let ours = xtask::effective(&spec, &overlay).expect("the effective spec");
+    let text = xtask::effective_yaml(&spec, &overlay).expect("the effective spec");
+    let bad = retyped(&text);
+    assert!(bad.is_empty(), "retyped by YAML 1.1:\n{}", bad.join("\n"));
+    let file = temp_yaml(&text);
+    for reader in [&PYYAML, &JS_YAML, &SNAKEYAML] {
+        if let Some(theirs) = reader.read(file.path()) {
+            assert!(
+                theirs == ours,
+                "{} reads other values from the effective spec",
+                reader.name
+            );
+        }
+    }
+}
