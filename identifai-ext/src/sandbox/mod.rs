@@ -23,6 +23,10 @@
 //! - a submission answers with an identifier derived from the file and the
 //!   options, so the same bytes always get the same identifier and the same
 //!   verdict; the result reads as `new` for the first poll(s), then `done`;
+//! - it answers by the effective spec (`identifai_api::spec`, feature
+//!   `spec`): a refusal is a 4xx with a JSON `{"message": …}` however
+//!   malformed the request, and a submission's identifier comes as JSON
+//!   (as text only when `Accept` asks for text and not JSON);
 //! - verdicts, scores, frames, speech pieces, C2PA data and heatmaps are
 //!   derived from the file's SHA-256: deterministic, and meaningless. Every
 //!   answer carries the header `x-identifai-sandbox: simulated`, results
