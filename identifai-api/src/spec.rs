@@ -152,43 +152,25 @@ impl<'a> Operation<'a> {
         status: u16,
         content_type: &str,
     ) -> Result<Option<Value>, String> {
+        let name = self.to_string();
         let (key, response) = self.response(status).ok_or_else(|| {
-            format!(
-                "{} {} documents no answer {status} (nor its range nor a default)",
-                self.method.to_uppercase(),
-                self.template
-            )
+            format!("{name} documents no answer {status} (nor its range nor a default)")
         })?;
-        self.content_schema(response, content_type).map_err(|e| {
-            format!(
-                "{} {} answer {key}: {e}",
-                self.method.to_uppercase(),
-                self.template
-            )
-        })
+        self.content_schema(response, content_type)
+            .map_err(|e| format!("{name} answer {key}: {e}"))
     }
 
     /// The JSON Schema of the request body sent as `content_type`, like
     /// [`Operation::response_schema`].
     pub fn request_schema(&self, content_type: &str) -> Result<Option<Value>, String> {
+        let name = self.to_string();
         let body = self
             .operation
             .get("requestBody")
             .map(|b| resolve(self.doc, b))
-            .ok_or_else(|| {
-                format!(
-                    "{} {} documents no request body",
-                    self.method.to_uppercase(),
-                    self.template
-                )
-            })?;
-        self.content_schema(body, content_type).map_err(|e| {
-            format!(
-                "{} {} request: {e}",
-                self.method.to_uppercase(),
-                self.template
-            )
-        })
+            .ok_or_else(|| format!("{name} documents no request body"))?;
+        self.content_schema(body, content_type)
+            .map_err(|e| format!("{name} request: {e}"))
     }
 
     fn content_schema(&self, holder: &Value, content_type: &str) -> Result<Option<Value>, String> {
@@ -210,6 +192,13 @@ impl<'a> Operation<'a> {
             Some(schema) if schema.as_object().is_some_and(Map::is_empty) => Ok(None),
             Some(schema) => Ok(Some(json_schema(self.doc, schema))),
         }
+    }
+}
+
+/// `POST /api/classification`: the method in capitals and the template.
+impl std::fmt::Display for Operation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method.to_uppercase(), self.template)
     }
 }
 

@@ -14,7 +14,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
-use crate::util::{mp4, sample_png, wav};
+use crate::util::{mp4, read_answer, sample_png, wav};
 
 /// Sends requests to one sandbox and checks each answer against the spec.
 struct Contract {
@@ -65,15 +65,7 @@ impl Contract {
         request: RequestBuilder,
         expect: &[u16],
     ) -> Answer {
-        let response = request.send().await.expect("the sandbox answers");
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = response.bytes().await.expect("a whole body");
+        let (status, content_type, bytes) = read_answer(request).await;
         let here = format!("{what} ({method} {path} → {status} {content_type})");
         let Some(op) = spec::operation(method, path) else {
             self.failures

@@ -67,6 +67,21 @@ pub fn sample_png() -> Vec<u8> {
     std::fs::read(SAMPLE).expect("the sample image")
 }
 
+/// An HTTP answer read whole: status, content type (empty when none) and
+/// body.
+pub async fn read_answer(request: reqwest::RequestBuilder) -> (u16, String, Vec<u8>) {
+    let response = request.send().await.expect("an answer");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = response.bytes().await.expect("a whole body").to_vec();
+    (status, content_type, body)
+}
+
 /// A tiny WAV file (a header and silence), which the sandbox takes as speech.
 pub fn wav() -> Vec<u8> {
     let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x44\xac\x00\x00\x88\x58\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
