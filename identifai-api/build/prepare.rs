@@ -9,6 +9,10 @@
 //!   a reference is wrapped in `allOf`;
 //! - inline enums are closed: a schema marked `x-identifai-open-enum: Name`
 //!   becomes the component `Name`, later generated as an open enum;
+//! - one success type per operation: where an answer comes as JSON or in
+//!   other forms chosen by an `Accept` header parameter (the submissions'
+//!   JSON or plain text), the client asks for JSON (progenitor sends
+//!   `Accept: application/json`), so the other forms and the parameter go;
 //! - multipart bodies are rejected: those operations are taken out of the
 //!   document and handed to our own generator (see `multipart.rs`);
 //! - some constructs panic inside progenitor: they are found here first and
@@ -52,6 +56,7 @@ pub fn prepare(mut doc: Value) -> Result<Prepared, String> {
     collapse_null_alternatives(&mut doc);
     let open_enums = hoist_open_enums(&mut doc)?;
     wrap_nullable_refs(&mut doc);
+    ask_for_json(&mut doc);
     drop_codes_covered_by_ranges(&mut doc);
     check_operations(&doc)?;
     let multipart_ops = take_multipart_operations(&mut doc)?;
@@ -212,6 +217,51 @@ fn wrap_nullable_refs(node: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(wrap_nullable_refs),
         _ => {}
+    }
+}
+
+/// Whether a media type is JSON (`application/json`, with parameters).
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// In every answer that offers JSON, only JSON is kept; an operation that
+/// has such an answer loses its `Accept` header parameter (the client
+/// always asks for JSON; another choice would not decode).
+fn ask_for_json(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let mut narrowed = false;
+            for response in op
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|r| r.values_mut())
+            {
+                if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                    && content.keys().any(|mt| is_json(mt))
+                    && content.keys().any(|mt| !is_json(mt))
+                {
+                    content.retain(|mt, _| is_json(mt));
+                    narrowed = true;
+                }
+            }
+            if narrowed && let Some(Value::Array(parameters)) = op.get_mut("parameters") {
+                parameters.retain(|p| {
+                    !(p.get("in").and_then(Value::as_str) == Some("header")
+                        && p.get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| n.eq_ignore_ascii_case("accept")))
+                });
+            }
+        }
     }
 }
 

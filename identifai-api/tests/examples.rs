@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 /// The problems of `instance` against `schema` (a JSON Schema document),
 /// one line each, with where in the instance they are.
 fn problems(schema: &Value, instance: &Value) -> Vec<String> {
-    let validator = jsonschema::validator_for(schema)
+    // Formats (email, date-time, uri) are checked too, as schemathesis does.
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
         .unwrap_or_else(|e| panic!("the converted schema is not JSON Schema: {e}\n{schema:#}"));
     validator
         .iter_errors(instance)

@@ -488,3 +488,37 @@ fn a_null_alternative_in_any_of_is_an_optional_field() {
         assert!(!client.contains("VerdictRegion"), "no type of its own");
     }
 }
+
+/// The submissions answer JSON or plain text by their `Accept` header: the
+/// effective spec keeps both (it describes the API), the client asks for
+/// JSON only and offers no `Accept` of its own.
+#[test]
+fn answers_offered_as_json_or_text_are_asked_for_as_json() {
+    let mut effective = spec();
+    overlay::apply(&mut effective, &overlay()).unwrap();
+    let upload = &effective["paths"]["/api/classification"]["post"];
+    assert!(upload["responses"]["2XX"]["content"]["text/plain"].is_object());
+    assert!(
+        upload["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Accept")
+    );
+    let client = generate(&spec()).unwrap().client;
+    let builder = &client[client.find("pub struct ClassifyImage<'a>").unwrap()..];
+    let builder = &builder[..builder[1..]
+        .find("pub struct ")
+        .map_or(builder.len(), |i| i + 1)];
+    assert!(!builder.contains("fn accept"), "no Accept setter");
+    // An answer offered only as text keeps its text.
+    let mut spec = spec();
+    spec["paths"]["/api/user/credits"]["get"]["responses"]["200"]["content"] =
+        json!({"text/plain": {"schema": {"type": "string"}}});
+    let client = generate(&spec).expect("generates").client;
+    let credits = &client[client.find("pub struct GetCredits<'a>").unwrap()..];
+    let credits = &credits[..credits[1..]
+        .find("pub struct ")
+        .map_or(credits.len(), |i| i + 1)];
+    assert!(credits.contains("ByteStream"), "{credits}");
+}

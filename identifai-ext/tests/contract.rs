@@ -110,13 +110,21 @@ impl Contract {
     }
 
     fn fit(&mut self, here: &str, schema: &Value, value: &Value) {
-        let validator =
-            jsonschema::validator_for(schema).expect("the spec converts to JSON Schema");
+        let validator = validator(schema);
         for error in validator.iter_errors(value) {
             self.failures
                 .push(format!("{here}: {error} at `{}`", error.instance_path()));
         }
     }
+}
+
+/// A validator for a converted schema that checks formats too (email,
+/// date-time, uri), as schemathesis does.
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("the spec converts to JSON Schema")
 }
 
 fn file(bytes: Vec<u8>, name: &str) -> Part {
@@ -153,6 +161,49 @@ async fn every_operation_answers_by_the_effective_spec() {
                 .to_string(),
         );
     }
+    // The identifier as text, when asked for by name: the same identifier.
+    let form = || {
+        Form::new()
+            .part("image", file(sample_png(), "a.png"))
+            .text("ref_id", "as-text")
+    };
+    let request = c
+        .request(post.clone(), "/api/classification")
+        .header("accept", "text/plain")
+        .multipart(form());
+    let (status, content_type, text) = read_answer(request).await;
+    assert_eq!(
+        (status, content_type.starts_with("text/plain")),
+        (200, true)
+    );
+    let request = c
+        .request(post.clone(), "/api/classification")
+        .header("accept", "text/plain")
+        .multipart(form());
+    c.send(
+        "an upload asking for text",
+        "POST",
+        "/api/classification",
+        request,
+        &[2],
+    )
+    .await;
+    let request = c
+        .request(post.clone(), "/api/classification")
+        .multipart(form());
+    let answer = c
+        .send(
+            "the same upload",
+            "POST",
+            "/api/classification",
+            request,
+            &[2],
+        )
+        .await;
+    assert_eq!(
+        answer.body["identifier"].as_str(),
+        Some(&*String::from_utf8_lossy(&text))
+    );
     for path in [
         "/api/image_fromurl",
         "/api/video_fromurl",
@@ -170,6 +221,30 @@ async fn every_operation_answers_by_the_effective_spec() {
         .multipart(Form::new().part("image", file(sample_png(), "a.png")));
     c.send("no key", "POST", "/api/classification", no_key, &[4])
         .await;
+    // No key and a broken body: the key is what is wrong first.
+    let broken = [
+        (
+            "/api/classification",
+            "multipart/form-data; boundary=XX",
+            "--YY\r\nbro",
+        ),
+        (
+            "/api/classification/0123/override",
+            "application/json",
+            "{not json",
+        ),
+    ];
+    for (path, content_type, body) in broken {
+        let request = c
+            .http
+            .post(format!("{}{path}", c.base))
+            .header("content-type", content_type)
+            .body(body);
+        let answer = c
+            .send("no key, a broken body", "POST", path, request, &[4])
+            .await;
+        assert_eq!(answer.status, 401, "{path}: {}", answer.body);
+    }
     let wrong_key = c
         .http
         .post(format!("{}/api/classification", c.base))
@@ -384,6 +459,17 @@ async fn every_operation_answers_by_the_effective_spec() {
     .await;
     let request = c
         .request(post.clone(), "/api/partner/user")
+        .multipart(user("").text("email", "useratexample.com"));
+    c.send(
+        "a user with no email address",
+        "POST",
+        "/api/partner/user",
+        request,
+        &[4],
+    )
+    .await;
+    let request = c
+        .request(post.clone(), "/api/partner/user")
         .multipart(Form::new().text("id", ""));
     c.send(
         "a user without fields",
@@ -472,6 +558,21 @@ async fn limits_and_credits_refuse_by_the_spec() {
                 .status,
         );
     }
+    // Past the limits, a broken body is refused for the limits first.
+    let request = c
+        .request(Method::POST, "/api/classification_video/0123/override")
+        .header("content-type", "application/json")
+        .body("{not json");
+    let answer = c
+        .send(
+            "a broken body past the limit",
+            "POST",
+            "/api/classification_video/0123/override",
+            request,
+            &[4],
+        )
+        .await;
+    assert_eq!(answer.status, 429, "{}", answer.body);
     let request = c
         .http
         .get(format!("{}/api/partner/pricings", c.base))
@@ -491,9 +592,10 @@ fn an_answer_that_does_not_fit_is_caught() {
         .response_schema(200, "application/json")
         .unwrap()
         .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    let validator = validator(&schema);
     assert!(validator.is_valid(&json!({"data": [], "from": null, "to": null, "total": 0})));
     assert!(!validator.is_valid(&json!({"data": [{"readonly": "no"}]})));
     assert!(!validator.is_valid(&json!({"total": "none"})));
+    assert!(!validator.is_valid(&json!({"data": [{"email": "not-an-email"}]})));
     assert!(op.response_schema(200, "text/html").is_err());
 }

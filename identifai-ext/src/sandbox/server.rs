@@ -119,13 +119,13 @@ fn router(state: Arc<Mutex<State>>) -> Router {
             )
             .route(
                 paths.override_verdict,
-                post(move |s, h, p, b| lookup::override_verdict(s, h, p, b, kind)),
+                post(move |s, p, b| lookup::override_verdict(s, p, b, kind)),
             );
         for path in paths.result {
-            router = router.route(path, get(move |s, h, p| lookup::get_one(s, h, p, kind)));
+            router = router.route(path, get(move |s, p| lookup::get_one(s, p, kind)));
         }
         for path in paths.list {
-            router = router.route(path, get(move |s, h, q| lookup::list(s, h, q, kind)));
+            router = router.route(path, get(move |s, q| lookup::list(s, q, kind)));
         }
     }
     router
@@ -146,6 +146,11 @@ fn router(state: Arc<Mutex<State>>) -> Router {
         // Uploads are hashed as they arrive, never held whole: no body limit
         // beyond the documented ones, which the handlers check.
         .layer(DefaultBodyLimit::disable())
+        // The key and the rate limits, before any body is read.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            handlers::admission,
+        ))
         // Every refusal in the API's shape, whatever refused it.
         .layer(axum::middleware::map_response(json_refusals))
         .with_state(state)

@@ -2,20 +2,20 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State as Extract};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use identifai_api::types::{Classification, ClassificationStatus};
 use serde_json::{Value, json};
 
 use std::time::Duration;
 
-use super::{Answer, Shared, admitted, error, json_answer, marked, refusal};
+use super::{Answer, Shared, error, json_answer, marked, refusal};
 use crate::media::MediaKind;
-use crate::retry::Method;
 use crate::sandbox::png;
 use crate::sandbox::results::{self, hex};
 use crate::sandbox::script::Step;
 use crate::sandbox::state::State;
+use crate::sandbox::state::lock;
 
 const NOT_FOUND: &str = "Classification not found.";
 
@@ -75,11 +75,10 @@ fn refused_next(state: &State, identifier: &str) -> bool {
 /// `GET …/{id}`: one result of `kind`.
 pub(in crate::sandbox) async fn get_one(
     Extract(state): Shared,
-    headers: HeaderMap,
     Path(id): Path<String>,
     kind: MediaKind,
 ) -> Answer {
-    let mut state = admitted(&state, &headers, Method::Get)?;
+    let mut state = lock(&state);
     match result(&mut state, kind, &id, false) {
         Some(Polled::Result(value)) => Ok(json_answer(value)),
         Some(Polled::Refused(status, after)) => Err(refusal(status, after)),
@@ -91,11 +90,10 @@ pub(in crate::sandbox) async fn get_one(
 /// identifiers; unknown ones are left out.
 pub(in crate::sandbox) async fn list(
     Extract(state): Shared,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
     kind: MediaKind,
 ) -> Answer {
-    let mut state = admitted(&state, &headers, Method::Get)?;
+    let mut state = lock(&state);
     let ids: Vec<String> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .filter(|(key, _)| key == "identifiers[]")
         .map(|(_, value)| value.into_owned())
@@ -130,12 +128,8 @@ pub(in crate::sandbox) async fn list(
 }
 
 /// The heatmap PNG of an image submitted with `with_heatmap`.
-pub(in crate::sandbox) async fn heatmap(
-    Extract(state): Shared,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    let mut state = admitted(&state, &headers, Method::Get)?;
+pub(in crate::sandbox) async fn heatmap(Extract(state): Shared, Path(id): Path<String>) -> Answer {
+    let mut state = lock(&state);
     match state.records.get(&id) {
         Some(record) if record.kind == MediaKind::Image && record.heatmap => {
             let png = png::heatmap(&record.hash);
@@ -155,12 +149,11 @@ pub(in crate::sandbox) async fn heatmap(
 /// Records a verdict for every submission of `kind` with this file hash.
 pub(in crate::sandbox) async fn override_verdict(
     Extract(state): Shared,
-    headers: HeaderMap,
     Path(hash): Path<String>,
     Json(body): Json<Value>,
     kind: MediaKind,
 ) -> Answer {
-    let mut state = admitted(&state, &headers, Method::Post)?;
+    let mut state = lock(&state);
     let classification = match body.get("classification").and_then(Value::as_str) {
         Some("human") => Classification::Human,
         Some("artificial") => Classification::Artificial,

@@ -1,5 +1,7 @@
 //! The sandbox's request handlers, by area, and what they share: the key
-//! and rate-limit checks and the shape of their answers.
+//! and rate-limit checks (one layer before any handler, so that they come
+//! before a body is read: no key is a 401 however malformed the body) and
+//! the shape of their answers.
 //!
 //! A handler answers `Result<Response, Response>`: an early answer (a
 //! refusal) is the `Err`, so that `?` can return it.
@@ -8,15 +10,15 @@ pub(super) mod account;
 pub(super) mod lookup;
 pub(super) mod submit;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::extract::{Multipart, State as Extract};
+use axum::extract::{Request, State as Extract};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::form::{Form, read_form};
 use super::state::{State, lock};
 use crate::retry::Method;
 
@@ -61,21 +63,27 @@ pub(super) fn json_answer(value: Value) -> Response {
     marked(Json(value).into_response())
 }
 
-/// Counts the request and checks its key and the rate limits of its method.
-pub(super) fn admit(
-    state: &Mutex<State>,
-    headers: &HeaderMap,
-    method: Method,
-) -> Result<(), Response> {
-    admitted(state, headers, method).map(drop)
+/// The layer before every handler: counts the request, checks its key and
+/// the rate limits of its method (POST's, or GET's for any other), then
+/// lets the request through or answers the refusal.
+pub(in crate::sandbox) async fn admission(
+    Extract(state): Shared,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = if request.method() == axum::http::Method::POST {
+        Method::Post
+    } else {
+        Method::Get
+    };
+    match admit(&state, request.headers(), method) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused,
+    }
 }
 
-/// As [`admit`], and keeps the state locked for the handler.
-pub(super) fn admitted<'a>(
-    state: &'a Mutex<State>,
-    headers: &HeaderMap,
-    method: Method,
-) -> Result<MutexGuard<'a, State>, Response> {
+/// Counts the request and checks its key and the rate limits of its method.
+fn admit(state: &Mutex<State>, headers: &HeaderMap, method: Method) -> Result<(), Response> {
     let mut state = lock(state);
     state.requests += 1;
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
@@ -86,7 +94,7 @@ pub(super) fn admitted<'a>(
         ));
     }
     let Some(windows) = state.windows.as_mut() else {
-        return Ok(state);
+        return Ok(());
     };
     if let Err(seconds) = windows.admit(method) {
         state.rate_limited += 1;
@@ -96,24 +104,11 @@ pub(super) fn admitted<'a>(
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         return Err(response);
     }
-    Ok(state)
+    Ok(())
 }
 
-/// Admits a POST, then reads its multipart body (see [`read_form`]).
-pub(super) async fn admit_form(
-    state: &Mutex<State>,
-    headers: &HeaderMap,
-    multipart: Multipart,
-    file_field: &str,
-    limit: u64,
-) -> Result<Form, Response> {
-    admit(state, headers, Method::Post)?;
-    read_form(multipart, file_field, limit).await
-}
-
-/// Any other path: 404, once the key is checked.
-pub(super) async fn not_found(Extract(state): Shared, headers: HeaderMap) -> Answer {
-    admit(&state, &headers, Method::Get)?;
+/// Any other path: 404 (once the key is checked).
+pub(super) async fn not_found() -> Answer {
     Err(error(
         StatusCode::NOT_FOUND,
         "No such route in the sandbox.",

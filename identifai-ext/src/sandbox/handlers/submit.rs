@@ -10,9 +10,9 @@ use axum::response::IntoResponse;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{Answer, Shared, admit_form, error, json_answer, marked, refusal};
+use super::{Answer, Shared, error, json_answer, marked, refusal};
 use crate::media::MediaKind;
-use crate::sandbox::form::Form;
+use crate::sandbox::form::{Form, read_form};
 use crate::sandbox::results::{hex, media_kind};
 use crate::sandbox::script::{Polls, Step};
 use crate::sandbox::state::{Record, State, lock};
@@ -46,7 +46,7 @@ pub(in crate::sandbox) async fn upload(
     kind: MediaKind,
 ) -> Answer {
     let field = media_kind(kind);
-    let form = admit_form(&state, &headers, multipart, field, kind.max_bytes()).await?;
+    let form = read_form(multipart, field, kind.max_bytes()).await?;
     let Some(upload) = &form.file else {
         return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -86,7 +86,7 @@ pub(in crate::sandbox) async fn from_url(
     multipart: Multipart,
     kind: MediaKind,
 ) -> Answer {
-    let form = admit_form(&state, &headers, multipart, "", 0).await?;
+    let form = read_form(multipart, "", 0).await?;
     let Some(url) = form.text.get("file_url").filter(|u| !u.is_empty()) else {
         return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
