@@ -599,3 +599,41 @@ fn an_answer_that_does_not_fit_is_caught() {
     assert!(!validator.is_valid(&json!({"data": [{"email": "not-an-email"}]})));
     assert!(op.response_schema(200, "text/html").is_err());
 }
+
+/// Every operation of the effective spec asks for the key, and the sandbox
+/// refuses each without one with the documented 401 body, before it reads
+/// anything else.
+#[tokio::test]
+async fn every_operation_wants_the_key() {
+    let sandbox = Sandbox::start().expect("a sandbox");
+    let mut c = Contract::new(&sandbox);
+    let doc = spec::document();
+    let mut asked = 0;
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            assert_eq!(
+                op["security"],
+                json!([{"ApiKeyAuth": []}]),
+                "{id} does not ask for the key"
+            );
+            let path: String = template
+                .split('/')
+                .map(|s| if s.starts_with('{') { "x" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let method = method.to_uppercase();
+            let request = c.http.request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", c.base),
+            );
+            let answer = c.send("no key", &method, &path, request, &[4]).await;
+            assert_eq!(answer.status, 401, "{id}");
+            asked += 1;
+        }
+    }
+    assert_eq!(asked, 21);
+    assert!(c.failures.is_empty(), "{}", c.failures.join("\n"));
+}
