@@ -294,11 +294,15 @@ async fn every_operation_answers_by_the_effective_spec() {
         .multipart(Form::new().text("file_url", "ftp://media.example.invalid/a.mp4"));
     c.send("an ftp URL", "POST", "/api/video_fromurl", request, &[4])
         .await;
-    let request = c
-        .request(post.clone(), "/api/image_fromurl")
-        .multipart(Form::new().text("ref_id", "no-url"));
-    c.send("no URL", "POST", "/api/image_fromurl", request, &[4])
+    let request = c.request(post.clone(), "/api/image_fromurl").multipart(
+        Form::new()
+            .text("ref_id", "no-url")
+            .text("", "a part without a name"),
+    );
+    let answer = c
+        .send("no URL", "POST", "/api/image_fromurl", request, &[4])
         .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
     let request = c
         .request(post.clone(), "/api/audio_fromurl")
         .header("content-type", "text/plain")

@@ -30,7 +30,8 @@ pub(super) struct Upload {
 }
 
 /// Reads a multipart body whose file, if any, is the field `file_field`, of
-/// `limit` bytes at most (413 beyond).
+/// `limit` bytes at most (413 beyond); an empty `file_field` expects no
+/// file, and every field is text.
 pub(super) async fn read_form(
     mut multipart: Multipart,
     file_field: &str,
@@ -49,7 +50,7 @@ pub(super) async fn read_form(
             }
         };
         let name = field.name().unwrap_or_default().to_string();
-        if name == file_field {
+        if !file_field.is_empty() && name == file_field {
             let file_name = field.file_name().unwrap_or("file").to_string();
             let mut field = field;
             let mut hasher = Sha256::new();
