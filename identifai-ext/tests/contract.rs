@@ -413,14 +413,15 @@ async fn every_operation_answers_by_the_effective_spec() {
     c.send("the credits", "GET", "/api/user/credits", request, &[2])
         .await;
     let request = c.request(get.clone(), "/api/partner/pricings");
-    c.send(
-        "the pricings",
-        "GET",
-        "/api/partner/pricings",
-        request,
-        &[2],
-    )
-    .await;
+    let plans = c
+        .send(
+            "the pricings",
+            "GET",
+            "/api/partner/pricings",
+            request,
+            &[2],
+        )
+        .await;
     let user = |id: &str| {
         Form::new()
             .text("id", id.to_string())
@@ -439,6 +440,28 @@ async fn every_operation_answers_by_the_effective_spec() {
         .as_i64()
         .unwrap_or_default()
         .to_string();
+    // The user's plan is one of the listed plans, as listed.
+    let plan = &created.body["data"]["pricing"];
+    assert!(
+        plans.body.as_array().is_some_and(|all| all
+            .iter()
+            .any(|p| { ["id", "name", "sku"].iter().all(|k| p[k] == plan[k]) })),
+        "{plan} is not among {}",
+        plans.body
+    );
+    let request = c
+        .request(post.clone(), "/api/partner/user")
+        .multipart(user("").text("pricing_id", "99"));
+    let answer = c
+        .send(
+            "an unknown plan",
+            "POST",
+            "/api/partner/user",
+            request,
+            &[4],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
     let request = c
         .request(post.clone(), "/api/partner/user")
         .multipart(user(&id));

@@ -266,6 +266,24 @@ fn verdicts_at(hash: &[u8; 32], salt: usize) -> Option<types::Verdict> {
     verdicts(hash, salt).into_iter().next()
 }
 
+/// The sandbox's pricing plans: id, name, SKU.
+pub(super) const PRICINGS: [(i64, &str, &str); 2] = [
+    (1, "Sandbox Basic", "sandbox-basic"),
+    (2, "Sandbox Pro", "sandbox-pro"),
+];
+
+/// The pricing plan with this id, if the sandbox has one.
+pub(super) fn pricing(id: i64) -> Option<types::Pricing> {
+    PRICINGS
+        .iter()
+        .find(|(plan, _, _)| *plan == id)
+        .map(|(id, name, sku)| types::Pricing {
+            id: Some(*id),
+            name: Some((*name).into()),
+            sku: Some((*sku).into()),
+        })
+}
+
 /// A user of the sandbox's partnership.
 pub(super) fn seeded_user(n: i64) -> types::User {
     let stamp = "2025-01-01T00:00:00Z".parse().ok();
@@ -279,40 +297,22 @@ pub(super) fn seeded_user(n: i64) -> types::User {
         balance: Some(0.0),
         heuristic: Some("Average".into()),
         readonly: Some(false),
-        pricing: Some(types::Pricing {
-            id: Some(1 + n % 2),
-            name: Some(
-                if n % 2 == 0 {
-                    "Sandbox Basic"
-                } else {
-                    "Sandbox Pro"
-                }
-                .into(),
-            ),
-            sku: Some(
-                if n % 2 == 0 {
-                    "sandbox-basic"
-                } else {
-                    "sandbox-pro"
-                }
-                .into(),
-            ),
-        }),
+        pricing: pricing(1 + n % 2),
         ..Default::default()
     }
 }
 
-/// Applies a create/update form to a user.
-pub(super) fn fill_user(user: &mut types::User, form: &HashMap<String, String>, pricing_id: i64) {
+/// Applies a create/update form to a user, on the plan `pricing`.
+pub(super) fn fill_user(
+    user: &mut types::User,
+    form: &HashMap<String, String>,
+    pricing: types::Pricing,
+) {
     user.name = form.get("name").cloned();
     user.email = form.get("email").cloned();
     user.heuristic = form.get("heuristic").cloned();
     user.readonly = form.get("readonly").map(|v| v == "true" || v == "1");
-    user.pricing = Some(types::Pricing {
-        id: Some(pricing_id),
-        name: Some(format!("Sandbox plan {pricing_id}")),
-        sku: Some(format!("sandbox-{pricing_id}")),
-    });
+    user.pricing = Some(pricing);
 }
 
 /// Bytes as lowercase hex, as the API shows hashes and identifiers.

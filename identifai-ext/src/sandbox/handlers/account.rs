@@ -104,6 +104,9 @@ pub(in crate::sandbox) async fn upsert_user(
     let Ok(pricing_id) = form.text["pricing_id"].parse::<i64>() else {
         return refuse("The pricing id must be an integer.");
     };
+    let Some(pricing) = results::pricing(pricing_id) else {
+        return refuse("The selected pricing id is invalid.");
+    };
     let id = match id.as_str() {
         "" => None,
         raw => match raw.parse::<i64>() {
@@ -115,7 +118,7 @@ pub(in crate::sandbox) async fn upsert_user(
     let user = match id {
         Some(id) => match state.users.iter_mut().find(|u| u.id == Some(id)) {
             Some(user) => {
-                results::fill_user(user, &form.text, pricing_id);
+                results::fill_user(user, &form.text, pricing);
                 user.clone()
             }
             None => return Err(error(StatusCode::NOT_FOUND, USER_NOT_FOUND)),
@@ -130,7 +133,7 @@ pub(in crate::sandbox) async fn upsert_user(
                 + 1;
             let mut user = results::seeded_user(next - 1000);
             user.id = Some(next);
-            results::fill_user(&mut user, &form.text, pricing_id);
+            results::fill_user(&mut user, &form.text, pricing);
             state.users.push(user.clone());
             user
         }
@@ -183,8 +186,9 @@ pub(in crate::sandbox) async fn send_creation_email(
 
 /// The pricing plans (two, simulated).
 pub(in crate::sandbox) async fn pricings() -> Answer {
-    Ok(json_answer(json!([
-        { "id": 1, "name": "Sandbox Basic", "sku": "sandbox-basic", "simulated": true },
-        { "id": 2, "name": "Sandbox Pro", "sku": "sandbox-pro", "simulated": true }
-    ])))
+    let plans: Vec<_> = results::PRICINGS
+        .iter()
+        .map(|(id, name, sku)| json!({ "id": id, "name": name, "sku": sku, "simulated": true }))
+        .collect();
+    Ok(json_answer(json!(plans)))
 }
