@@ -34,7 +34,28 @@ pub(in crate::sandbox) async fn list_users(
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()
             .collect();
+    // The documented parameters are checked as the API's validation would:
+    // an integer where one is typed, a known direction, a positive page size.
+    let refuse =
+        |message: &str| -> Answer { Err(error(StatusCode::UNPROCESSABLE_ENTITY, message)) };
+    for key in ["pricing_id", "per_page", "page"] {
+        if query.get(key).is_some_and(|v| v.parse::<i64>().is_err()) {
+            return refuse(&format!(
+                "The {} must be an integer.",
+                key.replace('_', " ")
+            ));
+        }
+    }
+    if query
+        .get("direction")
+        .is_some_and(|d| d != "asc" && d != "desc")
+    {
+        return refuse("The selected direction is invalid.");
+    }
     let number = |key: &str| query.get(key).and_then(|v| v.parse::<i64>().ok());
+    if number("per_page").is_some_and(|n| n < 1) {
+        return refuse("The per page must be at least 1.");
+    }
     let mut users: Vec<types::User> = state
         .users
         .iter()
