@@ -27,6 +27,8 @@ struct Contract {
     refused: BTreeSet<String>,
     /// Every answer that does not fit, one line each.
     failures: Vec<String>,
+    /// How many answers were checked.
+    checked: usize,
 }
 
 /// An answer as the test saw it.
@@ -44,6 +46,7 @@ impl Contract {
             succeeded: BTreeSet::new(),
             refused: BTreeSet::new(),
             failures: Vec::new(),
+            checked: 0,
         }
     }
 
@@ -66,6 +69,7 @@ impl Contract {
         expect: &[u16],
     ) -> Answer {
         let (status, content_type, bytes) = read_answer(request).await;
+        self.checked += 1;
         let here = format!("{what} ({method} {path} → {status} {content_type})");
         let Some(op) = spec::operation(method, path) else {
             self.failures
@@ -561,6 +565,7 @@ async fn every_operation_answers_by_the_effective_spec() {
     }
 
     assert!(c.failures.is_empty(), "{}", c.failures.join("\n"));
+    eprintln!("{} answers checked against the effective spec", c.checked);
     let every: BTreeSet<String> = spec::document()["paths"]
         .as_object()
         .expect("paths")
