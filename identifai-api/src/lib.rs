@@ -30,7 +30,9 @@
 //!
 //! Use [`ClientConfig`] for another base URL or other timeouts. The
 //! `mock` feature adds typed [httpmock](https://docs.rs/httpmock) helpers for
-//! every operation ([`mock::MockServerExt`]).
+//! every operation ([`mock::MockServerExt`]); the `spec` feature, the
+//! effective spec the client was generated from and its schemas as JSON
+//! Schema, for contract tests ([`spec`]).
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -3,7 +3,7 @@
 //!
 //! The effective spec is the vendor's description with our overlay of
 //! corrections applied, before the build's progenitor-specific rewrites:
-//! the same document `cargo xtask effective` prints. It is what a mock, a
+//! the same values `cargo xtask effective` prints (there in normal form). It is what a mock, a
 //! contract test or another tool should hold answers to.
 //!
 //! OpenAPI 3.0's Schema Object is not JSON Schema; [`json_schema`] converts
@@ -14,7 +14,15 @@
 //!   `nullable` without a `type` has no effect;
 //! - a `$ref` stands alone: its siblings are dropped;
 //! - `example`, `x-…` and the other OpenAPI-only keywords are dropped;
-//! - `#/components/schemas/…` references point into the result's `$defs`.
+//! - `#/components/schemas/…` references point into the result's `$defs`;
+//!   other local references are resolved and copied in;
+//! - `readOnly`/`writeOnly` are kept as annotations: 3.0's rule that a
+//!   required read-only property is required in answers only is not
+//!   applied (the identifAI spec marks none).
+//!
+//! A path template matches a concrete path segment by segment (a segment
+//! is either literal or a whole `{parameter}`); the paths of the spec are
+//! taken as written, without a server's base path.
 //!
 //! ```
 //! use identifai_api::spec;
@@ -84,21 +92,28 @@ impl<'a> Operation<'a> {
                 if segments.len() != wanted.len() {
                     return None;
                 }
-                let mut literal = 0;
+                // How literal the match is: the count of literal segments,
+                // then which ones (an earlier literal ranks higher).
+                let mut literal = (0, Vec::new());
                 for (theirs, ours) in segments.iter().zip(&wanted) {
-                    if theirs.starts_with('{') && theirs.ends_with('}') {
+                    let is_parameter = theirs.starts_with('{') && theirs.ends_with('}');
+                    if is_parameter {
                         if ours.is_empty() {
                             return None;
                         }
                     } else if theirs == ours {
-                        literal += 1;
+                        literal.0 += 1;
                     } else {
                         return None;
                     }
+                    literal.1.push(!is_parameter);
                 }
                 Some((literal, template.as_str(), operation))
             })
-            .max_by_key(|(literal, _, _)| *literal)
+            // The most literal template wins; between two as literal, the
+            // one whose literal segments come first, then the first by
+            // name (whatever the order of the document's map).
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
             .map(|(_, template, operation)| Self {
                 doc,
                 template,
@@ -250,11 +265,11 @@ pub fn json_schema(doc: &Value, schema: &Value) -> Value {
         .map(|schemas| {
             schemas
                 .iter()
-                .map(|(name, s)| (name.clone(), convert(s)))
+                .map(|(name, s)| (name.clone(), convert(doc, s, 0)))
                 .collect()
         })
         .unwrap_or_default();
-    let mut out = match convert(schema) {
+    let mut out = match convert(doc, schema, 0) {
         Value::Object(map) => map,
         other => return other,
     };
@@ -301,18 +316,28 @@ fn exclusive_bound(key: &str) -> Option<&'static str> {
     }
 }
 
-/// One OpenAPI 3.0 Schema Object as JSON Schema, without `$defs`.
-fn convert(schema: &Value) -> Value {
+/// How deep references outside the components are followed (a cycle).
+const MAX_INLINED: usize = 32;
+
+/// One OpenAPI 3.0 Schema Object of `doc` as JSON Schema, without `$defs`;
+/// `depth` counts the references inlined on the way here.
+fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
     let Some(map) = schema.as_object() else {
         // `true`/`false` are not 3.0 schemas, but mean the same in JSON Schema.
         return schema.clone();
     };
     if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-        let target = match reference.strip_prefix("#/components/schemas/") {
-            Some(name) => format!("#/$defs/{name}"),
-            None => reference.to_string(),
+        if let Some(name) = reference.strip_prefix("#/components/schemas/") {
+            return json!({ "$ref": format!("#/$defs/{name}") });
+        }
+        let target = reference
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer));
+        return match target {
+            Some(target) if depth < MAX_INLINED => convert(doc, target, depth + 1),
+            // Left as written: a validator will say it cannot resolve it.
+            _ => json!({ "$ref": reference }),
         };
-        return json!({ "$ref": target });
     }
     let mut out = Map::new();
     for (key, value) in map {
@@ -320,15 +345,17 @@ fn convert(schema: &Value) -> Value {
         if SAME.contains(&key) {
             out.insert(key.into(), value.clone());
         } else if ONE_SCHEMA.contains(&key) {
-            out.insert(key.into(), convert(value));
+            out.insert(key.into(), convert(doc, value, depth));
         } else if SCHEMA_LISTS.contains(&key) {
-            let list = value.as_array().map(|l| l.iter().map(convert).collect());
+            let list = value
+                .as_array()
+                .map(|l| l.iter().map(|s| convert(doc, s, depth)).collect());
             out.insert(key.into(), list.map_or_else(|| value.clone(), Value::Array));
         } else if key == "properties" {
             let props = value.as_object().map(|props| {
                 props
                     .iter()
-                    .map(|(name, s)| (name.clone(), convert(s)))
+                    .map(|(name, s)| (name.clone(), convert(doc, s, depth)))
                     .collect::<Map<_, _>>()
             });
             out.insert(
@@ -393,7 +420,11 @@ mod tests {
 
     #[test]
     fn exclusive_bounds_become_numbers() {
-        let schema = convert(&json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}));
+        let schema = convert(
+            &json!({}),
+            &json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+            0,
+        );
         assert_eq!(schema, json!({"type": "number", "exclusiveMinimum": 0}));
     }
 
@@ -405,6 +436,39 @@ mod tests {
         assert_eq!(op.id(), Some("get_image_classification"));
         assert!(operation("GET", "/api/nowhere").is_none());
         assert!(operation("DELETE", "/api/classification/abc").is_none());
+    }
+
+    #[test]
+    fn an_earlier_literal_segment_wins_a_tie_whatever_the_map_order() {
+        let op = |id: &str| json!({ "get": { "operationId": id } });
+        for order in [["/a/{x}/c", "/{y}/b/c"], ["/{y}/b/c", "/a/{x}/c"]] {
+            let mut paths = Map::new();
+            for template in order {
+                paths.insert(template.into(), op(template));
+            }
+            let doc = json!({ "paths": paths });
+            let found = Operation::find(&doc, "GET", "/a/b/c").unwrap();
+            assert_eq!(found.path(), "/a/{x}/c");
+        }
+    }
+
+    #[test]
+    fn references_outside_the_components_are_copied_in() {
+        let doc = json!({
+            "paths": { "/p": { "get": { "x-shared": { "type": "integer" } } } },
+            "components": { "schemas": {} }
+        });
+        let schema = json_schema(
+            &doc,
+            &json!({ "type": "array", "items": { "$ref": "#/paths/~1p/get/x-shared" } }),
+        );
+        assert_eq!(schema["items"], json!({ "type": "integer" }));
+        let cycle = json!({ "a": { "$ref": "#/a" } });
+        assert_eq!(
+            json_schema(&cycle, &cycle["a"])["$ref"],
+            "#/a",
+            "a cycle stops"
+        );
     }
 
     #[test]

@@ -53,38 +53,74 @@ fn examples_of<'a>(at: &str, holder: &'a Value, out: &mut Vec<Example<'a>>) {
     }
 }
 
-/// Schemas' own `example`s, anywhere below `schema`.
+/// Schemas' own `example`s: `schema`'s and those of every schema below it
+/// (properties, items, alternatives), whatever keywords sit beside them.
 fn schema_examples<'a>(at: &str, schema: &'a Value, out: &mut Vec<Example<'a>>) {
-    match schema {
-        Value::Object(map) => {
-            if let Some(value) = map.get("example")
-                && (map.contains_key("type") || map.contains_key("$ref"))
-            {
-                out.push(Example {
-                    at: format!("{at}/example"),
-                    schema,
-                    value,
-                });
-            }
-            for (key, child) in map {
-                if key != "example" {
-                    schema_examples(&format!("{at}/{key}"), child, out);
-                }
-            }
+    let Some(map) = schema.as_object() else {
+        return;
+    };
+    if let Some(value) = map.get("example") {
+        out.push(Example {
+            at: format!("{at}/example"),
+            schema,
+            value,
+        });
+    }
+    for key in ["items", "not", "additionalProperties"] {
+        if let Some(child) = map.get(key) {
+            schema_examples(&format!("{at}/{key}"), child, out);
         }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                schema_examples(&format!("{at}/{i}"), child, out);
-            }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for (i, child) in map
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            schema_examples(&format!("{at}/{key}/{i}"), child, out);
         }
-        _ => {}
+    }
+    for (name, child) in map
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        schema_examples(&format!("{at}/properties/{name}"), child, out);
+    }
+}
+
+/// What a local `$ref` points at (parameters, bodies and answers may be
+/// references to components).
+fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    match node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| doc.pointer(p))
+    {
+        Some(target) => resolve(doc, target),
+        None => node,
     }
 }
 
 fn all_examples(doc: &Value) -> Vec<Example<'_>> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
+        let shared = item["parameters"].as_array().into_iter().flatten();
+        for (i, parameter) in shared.enumerate() {
+            let parameter = resolve(doc, parameter);
+            examples_of(&format!("{path} parameter {i}"), parameter, &mut out);
+            if let Some(schema) = parameter.get("schema") {
+                schema_examples(&format!("{path} parameter {i} schema"), schema, &mut out);
+            }
+        }
         for (method, op) in item.as_object().expect("a path item") {
+            if method == "parameters" {
+                continue;
+            }
             let at = format!("{} {path}", method.to_uppercase());
             for (i, parameter) in op["parameters"]
                 .as_array()
@@ -92,6 +128,7 @@ fn all_examples(doc: &Value) -> Vec<Example<'_>> {
                 .flatten()
                 .enumerate()
             {
+                let parameter = resolve(doc, parameter);
                 examples_of(&format!("{at} parameter {i}"), parameter, &mut out);
                 if let Some(schema) = parameter.get("schema") {
                     schema_examples(&format!("{at} parameter {i} schema"), schema, &mut out);
@@ -109,6 +146,7 @@ fn all_examples(doc: &Value) -> Vec<Example<'_>> {
                         .map(|(status, r)| (format!("answer {status}"), r)),
                 );
             for (what, body) in bodies {
+                let body = resolve(doc, body);
                 for (mt, media) in body["content"].as_object().into_iter().flatten() {
                     let here = format!("{at} {what} {mt}");
                     examples_of(&here, media, &mut out);
@@ -144,6 +182,7 @@ fn every_example_of_the_effective_spec_fits_its_schema() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("{} examples fit their schemas", examples.len());
 }
 
 /// What each canned answer answers: method, a concrete path, status.
