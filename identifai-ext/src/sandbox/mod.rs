@@ -26,7 +26,11 @@
 //! - it answers by the effective spec (`identifai_api::spec`, feature
 //!   `spec`): a refusal is a 4xx with a JSON `{"message": …}` however
 //!   malformed the request, and a submission's identifier comes as JSON
-//!   (as text only when `Accept` asks for text and not JSON);
+//!   (as text only when `Accept` prefers text to JSON); it also serves the
+//!   three image aliases the vendor documents beside their operations
+//!   (`/api/classification_image/{identifier}`, `/api/classifications_image`,
+//!   `/api/classification_image/heatmap/{identifier}`), which the spec does
+//!   not list as paths;
 //! - verdicts, scores, frames, speech pieces, C2PA data and heatmaps are
 //!   derived from the file's SHA-256: deterministic, and meaningless. Every
 //!   answer carries the header `x-identifai-sandbox: simulated`, results
@@ -238,7 +242,8 @@ impl Sandbox {
         self.client_builder().build()
     }
 
-    /// How many requests it has received.
+    /// How many requests it has received, refused ones included (a wrong
+    /// key, a method no route serves, a malformed body, past the limits).
     pub fn requests(&self) -> u64 {
         self.state.lock().map(|s| s.requests).unwrap_or_default()
     }

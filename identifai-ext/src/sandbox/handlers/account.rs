@@ -72,9 +72,11 @@ pub(in crate::sandbox) async fn list_users(
         .filter(|n| *n > 0)
         .unwrap_or(total.max(1));
     let page = number("page").filter(|n| *n > 0).unwrap_or(1);
-    let last_page = ((total + per_page - 1) / per_page).max(1);
-    let start = ((page - 1) * per_page).min(total);
-    let end = (start + per_page).min(total);
+    // Saturating: a page size or page number near i64::MAX is past the end,
+    // not an overflow.
+    let last_page = (total / per_page + i64::from(total % per_page != 0)).max(1);
+    let start = (page - 1).saturating_mul(per_page).min(total);
+    let end = start.saturating_add(per_page).min(total);
     let data: Vec<types::User> = users[start as usize..end as usize].to_vec();
     let host = headers
         .get(header::HOST)

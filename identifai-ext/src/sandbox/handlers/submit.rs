@@ -189,15 +189,76 @@ fn record(
     }
     state.submissions += 1;
     // The vendor documents JSON or text by the Accept header, not which
-    // comes without one; the effective spec (which other tools read)
-    // documents JSON only, so text comes only when asked for by name.
+    // comes without one: JSON, unless Accept prefers text.
     let wants_text = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/plain") && !v.contains("application/json"));
+        .is_some_and(prefers_text);
     Ok(if !wants_text {
         json_answer(json!({ "identifier": identifier }))
     } else {
         marked(identifier.into_response())
     })
+}
+
+/// Whether an `Accept` header prefers `text/plain` to `application/json`:
+/// each type takes the quality of the most specific range that matches it
+/// (`type/subtype`, then `type/*`, then `*/*`; none: 0), and a tie goes to
+/// JSON.
+fn prefers_text(accept: &str) -> bool {
+    let quality = |wanted: &str| -> f32 {
+        let main = wanted.split('/').next().unwrap_or_default();
+        let mut best: Option<(u8, f32)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let specificity = if media == wanted {
+                2
+            } else if media == format!("{main}/*") {
+                1
+            } else if media == "*/*" {
+                0
+            } else {
+                continue;
+            };
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if best.is_none_or(|(s, _)| specificity > s) {
+                best = Some((specificity, q));
+            }
+        }
+        best.map_or(0.0, |(_, q)| q)
+    };
+    quality("text/plain") > quality("application/json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefers_text;
+
+    #[test]
+    fn text_only_when_accept_prefers_it() {
+        for accept in [
+            "text/plain",
+            "text/*",
+            "text/plain, application/json;q=0.5",
+            "application/json;q=0, text/plain",
+            "*/*;q=0.1, text/plain",
+        ] {
+            assert!(prefers_text(accept), "{accept}");
+        }
+        for accept in [
+            "",
+            "*/*",
+            "application/json",
+            "application/json, text/plain",
+            "text/plain;q=0.5, application/*",
+            "text/html",
+            "text/plain;q=0",
+        ] {
+            assert!(!prefers_text(accept), "{accept}");
+        }
+    }
 }
