@@ -535,6 +535,7 @@ async fn every_operation_answers_by_the_effective_spec() {
         ("3", "2"),
         ("3", "3"),
         ("3", "9"),
+        ("0", "1"),
         ("3", huge),
         (huge, huge),
     ] {
@@ -555,7 +556,7 @@ async fn every_operation_answers_by_the_effective_spec() {
 
     for (key, value) in [
         ("direction", "sideways"),
-        ("per_page", "0"),
+        ("per_page", "three"),
         ("pricing_id", "null"),
     ] {
         let request = c
