@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use crate::enums;
+use crate::{enums, openapi};
 
 #[path = "multipart_client.rs"]
 mod client;
@@ -296,9 +296,7 @@ fn analyze_responses(op: &Value, pascal: &str, doc: &mut Value) -> Result<Vec<Re
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let json = content
-            .iter()
-            .find(|(k, _)| *k == "application/json" || k.starts_with("application/json;"));
+        let json = content.iter().find(|(k, _)| openapi::is_json(k));
         let body = match json {
             Some((_, media)) => {
                 let schema = media

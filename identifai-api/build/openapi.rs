@@ -1,5 +1,6 @@
 //! Walking OpenAPI documents (as JSON values): the one set of helpers that
-//! the build's modules and xtask share (xtask includes this file by path).
+//! the build's modules, the `spec` module and xtask share (each includes
+//! this file by path).
 
 use serde_json::Value;
 
@@ -25,6 +26,22 @@ pub fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
         }
     }
     node
+}
+
+/// A media type's essence: `type/subtype` in lower case, parameters
+/// (`; charset=…`) dropped.
+pub fn essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Whether a media type is JSON (`application/json`, with parameters).
+pub fn is_json(media_type: &str) -> bool {
+    essence(media_type) == "application/json"
 }
 
 /// The name a `$ref` points at: its last segment

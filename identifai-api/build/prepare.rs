@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::openapi::METHODS;
 pub use crate::openapi::resolve;
+use crate::openapi::{METHODS, is_json};
 
 pub const OPEN_ENUM_KEY: &str = "x-identifai-open-enum";
 
@@ -220,12 +220,6 @@ fn wrap_nullable_refs(node: &mut Value) {
     }
 }
 
-/// Whether a media type is JSON (`application/json`, with parameters).
-fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("application/json")
-}
-
 /// In every answer that offers JSON, only JSON is kept; an operation that
 /// has such an answer loses its `Accept` header parameter (the client
 /// always asks for JSON; another choice would not decode).
@@ -337,11 +331,7 @@ fn check_operations(doc: &Value) -> Result<(), String> {
         for (status, response) in responses {
             let response = resolve(doc, response);
             let content = response.get("content").and_then(Value::as_object);
-            let json = content.and_then(|c| {
-                c.iter().find(|(mt, _)| {
-                    *mt == "application/json" || mt.starts_with("application/json;")
-                })
-            });
+            let json = content.and_then(|c| c.iter().find(|(mt, _)| is_json(mt)));
             let kind = match (json, content) {
                 (Some((_, media)), _) => match media.get("schema") {
                     Some(schema) => {

@@ -39,10 +39,14 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
-/// The operations a path item may hold.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+// The helpers the build and xtask walk OpenAPI documents with (some of
+// them unused here).
+#[allow(dead_code)]
+#[path = "../build/openapi.rs"]
+mod openapi;
+
+pub use openapi::resolve;
+use openapi::{METHODS, essence};
 
 /// The JSON Schema dialect [`json_schema`] writes.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -221,13 +225,6 @@ impl std::fmt::Display for Operation<'_> {
 /// essence (`type/subtype`, parameters ignored, any case), then on a
 /// `type/*` or `*/*` range.
 fn media_type<'a>(content: &'a Map<String, Value>, content_type: &str) -> Option<&'a Value> {
-    let essence = |mt: &str| {
-        mt.split(';')
-            .next()
-            .unwrap_or(mt)
-            .trim()
-            .to_ascii_lowercase()
-    };
     let wanted = essence(content_type);
     let main = wanted.split('/').next().unwrap_or_default().to_string();
     let keyed: Vec<(String, &Value)> = content.iter().map(|(k, v)| (essence(k), v)).collect();
@@ -237,22 +234,6 @@ fn media_type<'a>(content: &'a Map<String, Value>, content_type: &str) -> Option
         .or_else(|| keyed.iter().find(|(k, _)| *k == format!("{main}/*")))
         .or_else(|| keyed.iter().find(|(k, _)| k == "*/*"))
         .map(|(_, v)| *v)
-}
-
-/// Follows local `$ref`s to what they point at.
-fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| doc.pointer(p))
-        {
-            Some(found) => node = found,
-            None => break,
-        }
-    }
-    node
 }
 
 /// `schema`, an OpenAPI 3.0 Schema Object of `doc`, as a JSON Schema

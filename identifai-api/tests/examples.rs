@@ -92,26 +92,12 @@ fn schema_examples<'a>(at: &str, schema: &'a Value, out: &mut Vec<Example<'a>>) 
     }
 }
 
-/// What a local `$ref` points at (parameters, bodies and answers may be
-/// references to components).
-fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    match node
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|p| doc.pointer(p))
-    {
-        Some(target) => resolve(doc, target),
-        None => node,
-    }
-}
-
 fn all_examples(doc: &Value) -> Vec<Example<'_>> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         let shared = item["parameters"].as_array().into_iter().flatten();
         for (i, parameter) in shared.enumerate() {
-            let parameter = resolve(doc, parameter);
+            let parameter = spec::resolve(doc, parameter);
             examples_of(&format!("{path} parameter {i}"), parameter, &mut out);
             if let Some(schema) = parameter.get("schema") {
                 schema_examples(&format!("{path} parameter {i} schema"), schema, &mut out);
@@ -128,7 +114,7 @@ fn all_examples(doc: &Value) -> Vec<Example<'_>> {
                 .flatten()
                 .enumerate()
             {
-                let parameter = resolve(doc, parameter);
+                let parameter = spec::resolve(doc, parameter);
                 examples_of(&format!("{at} parameter {i}"), parameter, &mut out);
                 if let Some(schema) = parameter.get("schema") {
                     schema_examples(&format!("{at} parameter {i} schema"), schema, &mut out);
@@ -146,7 +132,7 @@ fn all_examples(doc: &Value) -> Vec<Example<'_>> {
                         .map(|(status, r)| (format!("answer {status}"), r)),
                 );
             for (what, body) in bodies {
-                let body = resolve(doc, body);
+                let body = spec::resolve(doc, body);
                 for (mt, media) in body["content"].as_object().into_iter().flatten() {
                     let here = format!("{at} {what} {mt}");
                     examples_of(&here, media, &mut out);

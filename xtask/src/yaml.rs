@@ -58,18 +58,11 @@ fn write_seq(out: &mut String, items: &[Value], col: usize, inline_first: bool) 
         if i > 0 || !inline_first {
             indent(out, col);
         }
-        out.push('-');
+        out.push_str("- ");
         match item {
-            Value::Object(map) if !map.is_empty() => {
-                out.push(' ');
-                write_map(out, map, col + 2, true);
-            }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push(' ');
-                write_seq(out, inner, col + 2, true);
-            }
+            Value::Object(map) if !map.is_empty() => write_map(out, map, col + 2, true),
+            Value::Array(inner) if !inner.is_empty() => write_seq(out, inner, col + 2, true),
             scalar => {
-                out.push(' ');
                 write_scalar(out, scalar, col + 2);
                 out.push('\n');
             }

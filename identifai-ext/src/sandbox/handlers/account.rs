@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use identifai_api::types;
 use serde_json::json;
 
-use super::{Answer, Shared, error, json_answer};
+use super::{Answer, Shared, error, invalid, json_answer};
 use crate::sandbox::form::read_form;
 use crate::sandbox::results;
 use crate::sandbox::state::lock;
@@ -36,11 +36,9 @@ pub(in crate::sandbox) async fn list_users(
             .collect();
     // The documented parameters are checked as the API's validation would:
     // an integer where one is typed, a known direction.
-    let refuse =
-        |message: &str| -> Answer { Err(error(StatusCode::UNPROCESSABLE_ENTITY, message)) };
     for key in ["pricing_id", "per_page", "page"] {
         if query.get(key).is_some_and(|v| v.parse::<i64>().is_err()) {
-            return refuse(&format!(
+            return invalid(&format!(
                 "The {} must be an integer.",
                 key.replace('_', " ")
             ));
@@ -50,7 +48,7 @@ pub(in crate::sandbox) async fn list_users(
         .get("direction")
         .is_some_and(|d| d != "asc" && d != "desc")
     {
-        return refuse("The selected direction is invalid.");
+        return invalid("The selected direction is invalid.");
     }
     // The spec sets no minimum on per_page: zero or less is "not given".
     let number = |key: &str| query.get(key).and_then(|v| v.parse::<i64>().ok());
@@ -109,30 +107,28 @@ pub(in crate::sandbox) async fn upsert_user(
     multipart: Multipart,
 ) -> Answer {
     let form = read_form(multipart, "", 0).await?;
-    let refuse =
-        |message: &str| -> Answer { Err(error(StatusCode::UNPROCESSABLE_ENTITY, message)) };
     for required in ["name", "email", "heuristic", "pricing_id"] {
         if form.text.get(required).is_none_or(|v| v.is_empty()) {
-            return refuse(&format!("The {required} field is required."));
+            return invalid(&format!("The {required} field is required."));
         }
     }
     if !looks_like_email(&form.text["email"]) {
-        return refuse("The email field must be a valid email address.");
+        return invalid("The email field must be a valid email address.");
     }
     let Some(id) = form.text.get("id") else {
-        return refuse("The id field must be present.");
+        return invalid("The id field must be present.");
     };
     let Ok(pricing_id) = form.text["pricing_id"].parse::<i64>() else {
-        return refuse("The pricing id must be an integer.");
+        return invalid("The pricing id must be an integer.");
     };
     let Some(pricing) = results::pricing(pricing_id) else {
-        return refuse("The selected pricing id is invalid.");
+        return invalid("The selected pricing id is invalid.");
     };
     let id = match id.as_str() {
         "" => None,
         raw => match raw.parse::<i64>() {
             Ok(id) => Some(id),
-            Err(_) => return refuse("The id must be an integer."),
+            Err(_) => return invalid("The id must be an integer."),
         },
     };
     let mut state = lock(&state);

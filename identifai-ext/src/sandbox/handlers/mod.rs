@@ -33,6 +33,11 @@ pub(super) fn error(status: StatusCode, message: &str) -> Response {
     marked((status, Json(json!({ "message": message }))).into_response())
 }
 
+/// A 422: the request's fields do not pass the API's validation.
+pub(super) fn invalid(message: &str) -> Answer {
+    Err(error(StatusCode::UNPROCESSABLE_ENTITY, message))
+}
+
 /// A scripted refusal: an error with `status`, and `Retry-After` on a 429.
 pub(super) fn refusal(status: u16, retry_after: std::time::Duration) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
